@@ -1,0 +1,31 @@
+// Lint rules that catch the bugs this codebase is prone to: floating promises in
+// the reconciler, and Pulumi Outputs interpolated into plain template literals.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+import globals from "globals";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "dist/**", ".keyfleet/**", "bin/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { pulumi },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "pulumi/no-output-in-template-literal": "error",
+      "pulumi/no-output-instance-in-template-literal": "error",
+      complexity: ["warn", 20],
+      "max-lines": ["warn", { max: 400, skipBlankLines: true, skipComments: true }],
+    },
+  },
+);

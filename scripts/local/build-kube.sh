@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver, kube-controller-manager and etcd from Go modules into a
+# per-version cache outside the repo. k8s.io/kubernetes replaces its staging
+# modules with ./staging paths that do not exist in the published module, so a
+# tiny wrapper module maps each of them to its published v0.X.Y instead.
+# Usage: build-kube.sh <cache-bin-dir> <k8s-version> <etcd-version>
+set -euo pipefail
+BIN_DIR="$1"; K8S_VERSION="$2"; ETCD_VERSION="$3"
+STAGING_VERSION="v0.${K8S_VERSION#v1.}"
+WORK="$(dirname "$BIN_DIR")/build"
+START=$SECONDS
+step() { printf '[build-kube +%4ss] %s\n' "$((SECONDS - START))" "$*"; }
+
+# Print a heartbeat while a long command runs, so a cold build never looks hung.
+with_heartbeat() {
+  local label="$1"; shift
+  "$@" & local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 20
+    kill -0 "$pid" 2>/dev/null && step "$label: still running"
+  done
+  wait "$pid"
+}
+
+mkdir -p "$BIN_DIR" "$WORK/k8s" "$WORK/etcd"
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+
+if [[ ! -x "$BIN_DIR/kube-apiserver" || ! -x "$BIN_DIR/kube-controller-manager" ]]; then
+  step "resolving k8s.io/kubernetes@$K8S_VERSION (staging modules -> $STAGING_VERSION)"
+  cd "$WORK/k8s"
+  MODFILE="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  {
+    echo "module keyfleet.local/kubebuild"
+    echo
+    grep -E '^go ' "$MODFILE"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    grep -E '=> \./staging/' "$MODFILE" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
+  } > go.mod
+  cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
+GO
+  with_heartbeat "go mod tidy" go mod tidy -e >/dev/null 2>"$WORK/k8s/tidy.log" || { cat "$WORK/k8s/tidy.log"; exit 1; }
+  for cmd in kube-apiserver kube-controller-manager; do
+    step "go build $cmd (cold builds take several minutes on 2 cores)"
+    with_heartbeat "go build $cmd" go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION" -o "$BIN_DIR/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+    mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
+  done
+fi
+
+if [[ ! -x "$BIN_DIR/etcd" ]]; then
+  step "go build etcd $ETCD_VERSION"
+  cd "$WORK/etcd"
+  printf 'module keyfleet.local/etcdbuild\n\ngo 1.25\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3/etcdmain"\n' > tools.go
+  with_heartbeat "go mod tidy (etcd)" go mod tidy -e >/dev/null 2>"$WORK/etcd/tidy.log" || { cat "$WORK/etcd/tidy.log"; exit 1; }
+  cat > main.go <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  sed -i 's#^//go:build tools##' tools.go; rm tools.go
+  with_heartbeat "go build etcd" go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd.tmp" .
+  mv "$BIN_DIR/etcd.tmp" "$BIN_DIR/etcd"
+fi
+step "done: $(ls "$BIN_DIR" | tr '\n' ' ')"
