@@ -14,10 +14,10 @@ step() { printf '[build-kube +%4ss] %s\n' "$((SECONDS - START))" "$*"; }
 # Print a heartbeat while a long command runs, so a cold build never looks hung.
 with_heartbeat() {
   local label="$1"; shift
-  "$@" & local pid=$!
+  "$@" & local pid=$! ticks=0
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 20
-    kill -0 "$pid" 2>/dev/null && step "$label: still running"
+    sleep 1; ticks=$((ticks + 1))
+    if (( ticks % 20 == 0 )) && kill -0 "$pid" 2>/dev/null; then step "$label: still running"; fi
   done
   wait "$pid"
 }
@@ -57,11 +57,9 @@ GO
 fi
 
 if [[ ! -x "$BIN_DIR/etcd" ]]; then
-  step "go build etcd $ETCD_VERSION"
+  step "resolving go.etcd.io/etcd/server/v3@$ETCD_VERSION"
   cd "$WORK/etcd"
   printf 'module keyfleet.local/etcdbuild\n\ngo 1.25\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3/etcdmain"\n' > tools.go
-  with_heartbeat "go mod tidy (etcd)" go mod tidy -e >/dev/null 2>"$WORK/etcd/tidy.log" || { cat "$WORK/etcd/tidy.log"; exit 1; }
   cat > main.go <<'GO'
 package main
 
@@ -73,7 +71,8 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-  sed -i 's#^//go:build tools##' tools.go; rm tools.go
+  with_heartbeat "go mod tidy (etcd)" go mod tidy -e >/dev/null 2>"$WORK/etcd/tidy.log" || { cat "$WORK/etcd/tidy.log"; exit 1; }
+  step "go build etcd"
   with_heartbeat "go build etcd" go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd.tmp" .
   mv "$BIN_DIR/etcd.tmp" "$BIN_DIR/etcd"
 fi
