@@ -1,0 +1,174 @@
+/**
+ * KeyVault: creates an Azure Key Vault with RBAC authorization, soft delete, purge protection and network
+ * rules (optionally seeding secrets, always as Pulumi secrets), references an existing one (checking that RBAC
+ * authorization is on), or stands for the proving ground's local vault (no Azure resource).
+ */
+import * as azure from "@pulumi/azure-native";
+import * as pulumi from "@pulumi/pulumi";
+import { check, COMPONENT_PREFIX, GUID_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
+import {
+  VAULT_NAME_PATTERN,
+  vaultProperties,
+  vaultResourceId,
+  vaultUri,
+  type VaultNetworkRulesArgs,
+} from "./properties.ts";
+
+export { vaultProperties, vaultResourceId, vaultUri, VAULT_NAME_PATTERN } from "./properties.ts";
+export type { VaultNetworkRulesArgs } from "./properties.ts";
+
+/** A secret Pulumi writes into the vault. */
+export interface SeedSecretArgs {
+  /** Secret name in the vault. */
+  name: string;
+  /** Value; wrapped with `pulumi.secret` whatever the caller passes. */
+  value: pulumi.Input<string>;
+  /** Content type. Default unset. */
+  contentType?: string;
+}
+
+/** Create a vault (https://learn.microsoft.com/azure/key-vault/general/rbac-guide). */
+export interface CreateVaultArgs {
+  mode: "create";
+  /** Vault name, 3-24 chars, globally unique. */
+  vaultName: string;
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  /** Tenant GUID. */
+  tenantId: string;
+  /** Subscription GUID (for the outputs). */
+  subscriptionId: string;
+  /** Default "standard". */
+  sku?: "standard" | "premium";
+  /** 7-90. Default 90. */
+  softDeleteRetentionDays?: number;
+  /** Default: Deny all but AzureServices. */
+  networkRules?: VaultNetworkRulesArgs;
+  /** Default {}. */
+  tags?: Record<string, string>;
+  /** Default []. */
+  seedSecrets?: SeedSecretArgs[];
+}
+
+/** Reference a vault this stack does not own; it is read (never written) and must have RBAC authorization on. */
+export interface ExistingVaultArgs {
+  mode: "existing";
+  vaultName: string;
+  resourceGroupName: string;
+  subscriptionId: string;
+}
+
+/** The proving ground's local vault: nothing is created; outputs carry its name and URL. */
+export interface LocalVaultArgs {
+  mode: "local";
+  vaultName: string;
+  /** Base URL of the local vault endpoint. */
+  vaultUri: string;
+}
+
+/** One of the three vault modes. */
+export type KeyVaultArgs = CreateVaultArgs | ExistingVaultArgs | LocalVaultArgs;
+
+/** Message when an existing vault uses access policies instead of Azure RBAC. */
+export const RBAC_OFF_MESSAGE =
+  "uses access policies (enableRbacAuthorization is false); role assignments would not grant access. " +
+  "Turn Azure RBAC on: az keyvault update --name <vault> --enable-rbac-authorization true";
+
+export class KeyVault extends pulumi.ComponentResource {
+  /** Vault name (the SecretProviderClass `keyvaultName`). */
+  readonly vaultName: pulumi.Output<string>;
+  /** Data-plane URI. */
+  readonly vaultUri: pulumi.Output<string>;
+  /** ARM id (role-assignment scope); undefined for a local vault. */
+  readonly vaultId: pulumi.Output<string> | undefined;
+  /** The mode this vault was declared with. */
+  readonly mode: KeyVaultArgs["mode"];
+
+  constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:KeyVault`, name, {}, opts);
+    requireOneOf(args.mode, ["create", "existing", "local"], this, "mode");
+    check(
+      VAULT_NAME_PATTERN.test(args.vaultName),
+      this,
+      "vaultName",
+      `"${args.vaultName}" must be 3-24 chars: letters, digits, single '-'`,
+    );
+    this.mode = args.mode;
+    if (args.mode === "local") {
+      this.vaultName = pulumi.output(args.vaultName);
+      this.vaultUri = pulumi.output(args.vaultUri);
+      this.vaultId = undefined;
+    } else if (args.mode === "existing") {
+      check(GUID_PATTERN.test(args.subscriptionId), this, "subscriptionId", "must be a GUID");
+      const existing = azure.keyvault.getVaultOutput(
+        { vaultName: args.vaultName, resourceGroupName: args.resourceGroupName },
+        { parent: this },
+      );
+      const checked = existing.apply((v) => {
+        if (v.properties.enableRbacAuthorization !== true) {
+          throw new pulumi.ResourceError(`vault ${args.vaultName} ${RBAC_OFF_MESSAGE}`, this);
+        }
+        return v;
+      });
+      this.vaultName = checked.apply((v) => v.name);
+      this.vaultUri = checked.apply((v) => v.properties.vaultUri ?? vaultUri(args.vaultName));
+      this.vaultId = checked.apply(() =>
+        vaultResourceId(args.subscriptionId, args.resourceGroupName, args.vaultName),
+      );
+    } else {
+      check(GUID_PATTERN.test(args.tenantId), this, "tenantId", "must be a GUID");
+      const retention = args.softDeleteRetentionDays ?? 90;
+      check(
+        Number.isInteger(retention) && retention >= 7 && retention <= 90,
+        this,
+        "softDeleteRetentionDays",
+        `got ${retention}; allowed 7-90`,
+      );
+      requireOneOf(args.sku ?? "standard", ["standard", "premium"], this, "sku");
+      requireOneOf(
+        args.networkRules?.defaultAction ?? "Deny",
+        ["Allow", "Deny"],
+        this,
+        "networkRules.defaultAction",
+      );
+      const vault = new azure.keyvault.Vault(
+        `${name}-vault`,
+        {
+          vaultName: args.vaultName,
+          resourceGroupName: args.resourceGroupName,
+          location: args.location,
+          tags: args.tags ?? {},
+          properties: vaultProperties({
+            tenantId: args.tenantId,
+            sku: args.sku ?? "standard",
+            softDeleteRetentionDays: retention,
+            networkRules: args.networkRules,
+          }),
+        },
+        // Purge protection is on: a deleted vault stays soft-deleted and its name is blocked for the retention.
+        { parent: this },
+      );
+      for (const seed of args.seedSecrets ?? []) {
+        new azure.keyvault.Secret(
+          `${name}-seed-${slug(seed.name)}`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            vaultName: vault.name,
+            secretName: seed.name,
+            properties: { value: pulumi.secret(seed.value), contentType: seed.contentType },
+          },
+          { parent: this, additionalSecretOutputs: ["properties"] },
+        );
+      }
+      this.vaultName = vault.name;
+      this.vaultUri = vault.properties.apply((p) => p.vaultUri ?? vaultUri(args.vaultName));
+      this.vaultId = vault.id;
+    }
+    // An existing vault's outputs carry the RBAC precondition; consumers (role assignments) surface its failure.
+    this.registerOutputs(
+      args.mode === "existing"
+        ? { vaultName: args.vaultName }
+        : { vaultName: this.vaultName, vaultUri: this.vaultUri, vaultId: this.vaultId },
+    );
+  }
+}

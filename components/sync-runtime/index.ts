@@ -1,0 +1,234 @@
+/**
+ * SyncRuntime: keyfleet's bundled reconciler in one cluster — the CRDs the cluster does not already have,
+ * its namespace, least-privilege RBAC, a Deployment (registry image, or the esbuild bundle mounted from a
+ * ConfigMap into a stock Node LTS image), probes, a PodDisruptionBudget and a metrics Service.
+ * Pass the cluster's Kubernetes provider through `opts.providers` / `opts.provider`.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, slug } from "../shared/validate.ts";
+import type { ServiceAccountRef } from "../workload-identity/properties.ts";
+import { clusterRules, leaseRules, tokenRequestRules } from "./rbac.ts";
+import {
+  BUNDLE_KEY,
+  bundleTooLarge,
+  crdsToDeclare,
+  DEFAULT_PORTS,
+  runtimeContainer,
+  type CrdManifest,
+  type RuntimeDelivery,
+} from "./workload.ts";
+
+export * from "./rbac.ts";
+export * from "./workload.ts";
+
+/** Rotation settings handed to the runtime as environment. */
+export interface RuntimeSettings {
+  /** Default 300. */
+  rotationPollIntervalSeconds: number;
+  /** Default 30. */
+  jitterSeconds: number;
+  /** Default true. */
+  enablePartialSecretSync: boolean;
+  /** Vault read budget per 10 s. Default 4000. */
+  vaultRequestsPer10s: number;
+}
+
+export interface SyncRuntimeArgs {
+  /** Runtime namespace. Default "keyfleet-system". */
+  namespace?: string;
+  /** All CRDs the runtime serves (from `keyfleetCrds()`); those in `preinstalledCrds` are skipped. */
+  crds: CrdManifest[];
+  /** CRD names an add-on/extension already installed on this cluster. Default []. */
+  preinstalledCrds?: string[];
+  /** Image, or bundle + stock Node image. */
+  delivery: RuntimeDelivery;
+  /** Default 2 (one leader). */
+  replicas?: number;
+  /** ServiceAccounts the runtime may request tokens for (one Role per namespace). */
+  servedServiceAccounts: ServiceAccountRef[];
+  /** Resources that must exist before the per-namespace Roles (the served namespaces). Default []. */
+  servedNamespaceDependsOn?: pulumi.Resource[];
+  settings: RuntimeSettings;
+  /** Extra plain env (e.g. local endpoints). Default {}. */
+  env?: Record<string, string>;
+  /** Default {@link DEFAULT_PORTS}. */
+  ports?: { health: number; metrics: number };
+}
+
+/** Labels on everything the runtime owns. */
+export const RUNTIME_LABELS = {
+  "app.kubernetes.io/name": "keyfleet-sync-runtime",
+  "app.kubernetes.io/managed-by": "keyfleet",
+} as const;
+/** Kubernetes object name of the runtime's Deployment, ServiceAccount, roles. */
+export const RUNTIME_NAME = "keyfleet-sync-runtime";
+
+export class SyncRuntime extends pulumi.ComponentResource {
+  /** The CRDs declared here (SecretSyncSet objects wait for them). */
+  readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
+  /** Runtime namespace name. */
+  readonly namespace: string;
+
+  constructor(name: string, args: SyncRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:SyncRuntime`, name, {}, opts);
+    const namespace = args.namespace ?? "keyfleet-system";
+    const replicas = args.replicas ?? 2;
+    check(DNS_LABEL_PATTERN.test(namespace), this, "namespace", `"${namespace}" must be a DNS label`);
+    check(
+      Number.isInteger(replicas) && replicas >= 1 && replicas <= 5,
+      this,
+      "replicas",
+      `got ${replicas}; allowed 1-5`,
+    );
+    if ("bundle" in args.delivery) {
+      const tooLarge = bundleTooLarge(args.delivery.bundle);
+      check(tooLarge === undefined, this, "delivery.bundle", tooLarge ?? "");
+      check(
+        args.delivery.nodeImage.length > 0,
+        this,
+        "delivery.nodeImage",
+        "required (a stock Node LTS image)",
+      );
+    } else {
+      check(args.delivery.image.length > 0, this, "delivery.image", "required");
+    }
+    const ports = args.ports ?? DEFAULT_PORTS;
+    const child = { parent: this };
+    this.namespace = namespace;
+
+    this.crds = crdsToDeclare(args.crds, args.preinstalledCrds ?? []).map(
+      (crd) =>
+        new k8s.apiextensions.v1.CustomResourceDefinition(
+          `${name}-crd-${slug(crd.metadata.name!)}`,
+          {
+            metadata: crd.metadata,
+            spec: crd.spec as k8s.types.input.apiextensions.v1.CustomResourceDefinitionSpec,
+          },
+          child,
+        ),
+    );
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: namespace, labels: RUNTIME_LABELS } },
+      child,
+    );
+    const inNs = { ...child, dependsOn: [ns] };
+    const meta = { name: RUNTIME_NAME, namespace, labels: RUNTIME_LABELS };
+    new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta }, inNs);
+    const subject = [{ kind: "ServiceAccount", name: RUNTIME_NAME, namespace }];
+    new k8s.rbac.v1.ClusterRole(
+      `${name}-role`,
+      { metadata: { name: RUNTIME_NAME, labels: RUNTIME_LABELS }, rules: clusterRules() },
+      child,
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-role-binding`,
+      {
+        metadata: { name: RUNTIME_NAME, labels: RUNTIME_LABELS },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RUNTIME_NAME },
+        subjects: subject,
+      },
+      child,
+    );
+    new k8s.rbac.v1.Role(
+      `${name}-leases`,
+      { metadata: { ...meta, name: `${RUNTIME_NAME}-leases` }, rules: leaseRules() },
+      inNs,
+    );
+    new k8s.rbac.v1.RoleBinding(
+      `${name}-leases-binding`,
+      {
+        metadata: { ...meta, name: `${RUNTIME_NAME}-leases` },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${RUNTIME_NAME}-leases` },
+        subjects: subject,
+      },
+      inNs,
+    );
+    for (const [servedNs, rules] of tokenRequestRules(args.servedServiceAccounts)) {
+      const tokenMeta = { name: `${RUNTIME_NAME}-tokens`, namespace: servedNs, labels: RUNTIME_LABELS };
+      const deps = { ...child, dependsOn: args.servedNamespaceDependsOn ?? [] };
+      new k8s.rbac.v1.Role(`${name}-tokens-${servedNs}`, { metadata: tokenMeta, rules }, deps);
+      new k8s.rbac.v1.RoleBinding(
+        `${name}-tokens-${servedNs}-binding`,
+        {
+          metadata: tokenMeta,
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: tokenMeta.name },
+          subjects: subject,
+        },
+        deps,
+      );
+    }
+
+    const env = {
+      KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS: String(args.settings.rotationPollIntervalSeconds),
+      KEYFLEET_JITTER_SECONDS: String(args.settings.jitterSeconds),
+      KEYFLEET_ENABLE_PARTIAL_SECRET_SYNC: String(args.settings.enablePartialSecretSync),
+      KEYFLEET_VAULT_REQUESTS_PER_10S: String(args.settings.vaultRequestsPer10s),
+      ...args.env,
+    };
+    const podAnnotations: Record<string, string> = {
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": String(ports.metrics),
+    };
+    const volumes: k8s.types.input.core.v1.Volume[] = [];
+    if ("bundle" in args.delivery) {
+      new k8s.core.v1.ConfigMap(
+        `${name}-bundle`,
+        {
+          metadata: { ...meta, name: `${RUNTIME_NAME}-bundle` },
+          data: { [BUNDLE_KEY]: args.delivery.bundle },
+        },
+        inNs,
+      );
+      // A new bundle changes the pod template, so the Deployment rolls.
+      podAnnotations["keyfleet.io/bundle-sha256"] = createHash("sha256")
+        .update(args.delivery.bundle)
+        .digest("hex");
+      volumes.push({ name: "bundle", configMap: { name: `${RUNTIME_NAME}-bundle` } });
+    }
+    const selector = { "app.kubernetes.io/name": RUNTIME_LABELS["app.kubernetes.io/name"] };
+    new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: meta,
+        spec: {
+          replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels: RUNTIME_LABELS, annotations: podAnnotations },
+            spec: {
+              serviceAccountName: RUNTIME_NAME,
+              automountServiceAccountToken: true,
+              containers: [runtimeContainer({ delivery: args.delivery, env, ports })],
+              volumes,
+            },
+          },
+        },
+      },
+      inNs,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: meta,
+        spec: {
+          selector: { matchLabels: selector },
+          ...(replicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),
+        },
+      },
+      inNs,
+    );
+    new k8s.core.v1.Service(
+      `${name}-metrics`,
+      {
+        metadata: { ...meta, name: `${RUNTIME_NAME}-metrics` },
+        spec: { selector, ports: [{ name: "metrics", port: ports.metrics, targetPort: "metrics" }] },
+      },
+      inNs,
+    );
+    this.registerOutputs({ namespace });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * WorkloadIdentity: a user-assigned managed identity with vault role assignments (Key Vault Secrets User; Reader
+ * only when asked), one federated identity credential per (namespace, ServiceAccount) — written one after
+ * another because Azure answers 409 to parallel writes on one identity — and the annotated ServiceAccounts.
+ * With an existing identity (e.g. the proving ground's) only the ServiceAccounts are created.
+ * Docs: https://learn.microsoft.com/azure/aks/workload-identity-overview
+ */
+import * as azure from "@pulumi/azure-native";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { KeyVault } from "../key-vault/index.ts";
+import {
+  check,
+  COMPONENT_PREFIX,
+  DNS_LABEL_PATTERN,
+  GUID_PATTERN,
+  requireOneOf,
+  slug,
+} from "../shared/validate.ts";
+import {
+  federatedCredentialSpecs,
+  ROLE_GUIDS,
+  roleDefinitionId,
+  serviceAccountAnnotations,
+  type FederatedCredentialSpec,
+  type ServiceAccountRef,
+  type VaultRole,
+} from "./properties.ts";
+
+export * from "./properties.ts";
+
+/** Create a new identity in Azure. */
+export interface CreateIdentity {
+  create: {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    tags?: Record<string, string>;
+  };
+}
+/** Use an identity managed elsewhere (no Azure resources are created for it). */
+export interface ExistingIdentity {
+  existing: { clientId: pulumi.Input<string> };
+}
+
+export interface WorkloadIdentityArgs {
+  /** Create the identity or use an existing one. */
+  identity: CreateIdentity | ExistingIdentity;
+  /** The vault roles are scoped to (required when creating). */
+  vault: KeyVault;
+  /** Subscription GUID for role definition ids (required when creating). */
+  subscriptionId?: string;
+  /** Tenant GUID, annotated on ServiceAccounts. Default: not annotated. */
+  tenantId?: string;
+  /** Roles on the vault. Default ["secrets-user"]. Never Secrets Officer/Administrator. */
+  roles?: VaultRole[];
+  /** The cluster's OIDC issuer URL (required when creating). */
+  oidcIssuerUrl?: pulumi.Input<string>;
+  /** ServiceAccounts that exchange tokens for this identity (at most 20 distinct). */
+  serviceAccounts: ServiceAccountRef[];
+  /** Create the ServiceAccounts through this provider. Default: not created (Azure side only). */
+  kubernetesProvider?: k8s.Provider;
+  /** Resources the ServiceAccounts wait for (their namespaces). Default []. */
+  serviceAccountDependsOn?: pulumi.Resource[];
+}
+
+export class WorkloadIdentity extends pulumi.ComponentResource {
+  /** Client id (the SecretProviderClass `clientID`). */
+  readonly clientId: pulumi.Output<string>;
+  /** Principal id; undefined for an existing identity. */
+  readonly principalId: pulumi.Output<string> | undefined;
+  /** Federated credentials, in creation order. */
+  readonly federatedCredentials: FederatedCredentialSpec[];
+
+  constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:WorkloadIdentity`, name, {}, opts);
+    for (const [i, sa] of args.serviceAccounts.entries()) {
+      check(
+        DNS_LABEL_PATTERN.test(sa.namespace),
+        this,
+        `serviceAccounts[${i}].namespace`,
+        `"${sa.namespace}" must be a DNS label`,
+      );
+      check(
+        sa.name.length > 0,
+        this,
+        `serviceAccounts[${i}].name`,
+        "required (a namespace needs a ServiceAccount)",
+      );
+    }
+    let specs: FederatedCredentialSpec[];
+    try {
+      specs = federatedCredentialSpecs(args.serviceAccounts);
+    } catch (e) {
+      throw new pulumi.ResourceError(`serviceAccounts: ${(e as Error).message}`, this);
+    }
+    const roles = args.roles ?? ["secrets-user"];
+    roles.forEach((r, i) => requireOneOf(r, ["secrets-user", "reader"], this, `roles[${i}]`));
+    this.federatedCredentials = "create" in args.identity ? specs : [];
+
+    if ("create" in args.identity) {
+      check(
+        args.vault.vaultId !== undefined,
+        this,
+        "vault",
+        "role assignments need an Azure vault (mode create or existing), not a local one",
+      );
+      check(
+        GUID_PATTERN.test(args.subscriptionId ?? ""),
+        this,
+        "subscriptionId",
+        "required GUID when creating an identity",
+      );
+      check(
+        args.oidcIssuerUrl !== undefined,
+        this,
+        "oidcIssuerUrl",
+        "required when creating an identity (federated credentials)",
+      );
+      const { resourceGroupName, location, tags } = args.identity.create;
+      const identity = new azure.managedidentity.UserAssignedIdentity(
+        `${name}-identity`,
+        { resourceName: name.slice(0, 128), resourceGroupName, location, tags },
+        { parent: this },
+      );
+      for (const role of roles) {
+        new azure.authorization.RoleAssignment(
+          `${name}-${role}`,
+          {
+            principalId: identity.principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: roleDefinitionId(args.subscriptionId!, ROLE_GUIDS[role]),
+            scope: args.vault.vaultId!,
+            description: `keyfleet: ${role} on the vault for ${name}`,
+          },
+          { parent: this },
+        );
+      }
+      let previous: pulumi.Resource | undefined;
+      for (const spec of specs) {
+        previous = new azure.managedidentity.FederatedIdentityCredential(
+          `${name}-fic-${spec.credentialName}`,
+          {
+            federatedIdentityCredentialResourceName: spec.credentialName,
+            resourceName: identity.name,
+            resourceGroupName,
+            issuer: args.oidcIssuerUrl!,
+            subject: spec.subject,
+            audiences: spec.audiences,
+          },
+          // Azure rejects concurrent credential writes on one identity (409): chain them.
+          { parent: this, dependsOn: previous ? [previous] : [] },
+        );
+      }
+      this.clientId = identity.clientId;
+      this.principalId = identity.principalId;
+    } else {
+      this.clientId = pulumi.output(args.identity.existing.clientId);
+      this.principalId = undefined;
+    }
+
+    if (args.kubernetesProvider) {
+      const seen = new Set<string>();
+      for (const sa of args.serviceAccounts) {
+        const key = `${sa.namespace}/${sa.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        new k8s.core.v1.ServiceAccount(
+          `${name}-sa-${slug(sa.namespace, sa.name)}`,
+          {
+            metadata: {
+              name: sa.name,
+              namespace: sa.namespace,
+              labels: { "app.kubernetes.io/managed-by": "keyfleet" },
+              annotations: this.clientId.apply((id) => serviceAccountAnnotations(id, args.tenantId)),
+            },
+          },
+          { parent: this, provider: args.kubernetesProvider, dependsOn: args.serviceAccountDependsOn ?? [] },
+        );
+      }
+    }
+    this.registerOutputs({ clientId: this.clientId, principalId: this.principalId });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Whole-stack tests for dev and local under mocks: the properties that matter, no secret in plain text, and a
+ * snapshot of the graph compared with stacks/__snapshots__/<stack>.json (refresh: KEYFLEET_UPDATE_SNAPSHOTS=1).
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { FleetConfigError } from "./config/load.ts";
+import { captureStackDetailed, REDACTED, type CaptureResult } from "./synth/capture.ts";
+import { snapshotOf } from "./synth/snapshot.ts";
+
+const SECRET_MARK = "PLAINTEXT-MUST-NOT-LEAK";
+const CRDS = [
+  "secretproviderclasses.secrets-store.csi.x-k8s.io",
+  "secretsyncs.secret-sync.x-k8s.io",
+  "akvsyncs.secret-sync.x-k8s.io",
+].map((name) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name },
+  spec: { group: name.split(".").slice(1).join(".") },
+}));
+const LOCAL = {
+  kubeconfig: `apiVersion: v1\nkind: Config\n# ${SECRET_MARK}-kubeconfig\n`,
+  vaultName: "local",
+  vaultUrl: "https://127.0.0.1:8443",
+  tenantId: "00000000-0000-0000-0000-000000000000",
+  runtimeEnv: { KEYFLEET_VAULT_URL: "https://127.0.0.1:8443" },
+};
+const options = {
+  runtimeBundle: "stub" as const,
+  crds: CRDS,
+  local: LOCAL,
+  secretConfig: (key: string) => `${SECRET_MARK}-${key}`,
+};
+
+const dev = await captureStackDetailed("dev", options);
+const local = await captureStackDetailed("local", options);
+
+function ofType(result: CaptureResult, type: string) {
+  return result.resources.filter((r) => r.type === type);
+}
+function get(value: unknown, dotted: string): unknown {
+  return dotted
+    .split(".")
+    .reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      value,
+    );
+}
+
+function compareSnapshot(stack: string, result: CaptureResult) {
+  const file = path.join(import.meta.dirname, "__snapshots__", `${stack}.json`);
+  const actual = `${JSON.stringify({ resources: snapshotOf(result.resources), outputs: result.outputs }, null, 2)}\n`;
+  if (process.env.KEYFLEET_UPDATE_SNAPSHOTS === "1") writeFileSync(file, actual);
+  assert.ok(existsSync(file), `${file} missing; create it with KEYFLEET_UPDATE_SNAPSHOTS=1`);
+  assert.equal(
+    actual,
+    readFileSync(file, "utf8"),
+    `graph of ${stack} changed; review, then KEYFLEET_UPDATE_SNAPSHOTS=1`,
+  );
+}
+
+void test("no secret value appears in plain text in any stack graph or output", () => {
+  for (const result of [dev, local]) assert.equal(JSON.stringify(result).includes(SECRET_MARK), false);
+  const seed = ofType(dev, "azure-native:keyvault:Secret")[0]!;
+  assert.deepEqual(seed.secretPaths, ["properties.value"]);
+  assert.equal(get(seed.inputs, "properties.value"), REDACTED);
+  for (const p of [
+    ...ofType(dev, "pulumi:providers:kubernetes"),
+    ...ofType(local, "pulumi:providers:kubernetes"),
+  ])
+    assert.ok(p.secretPaths.includes("kubeconfig"));
+});
+
+void test("dev: vault RBAC on, roles are Secrets User/Reader scoped to the vault, federated credentials exact", () => {
+  const vault = ofType(dev, "azure-native:keyvault:Vault")[0]!;
+  assert.equal(get(vault.inputs, "properties.enableRbacAuthorization"), true);
+  assert.equal(get(vault.inputs, "properties.enablePurgeProtection"), true);
+  const vaultId =
+    "/subscriptions/66666666-7777-8888-9999-000000000000/resourceGroups/rg-keyfleet-dev/providers/Microsoft.KeyVault/vaults/kf-dev-weu";
+  const roles = ofType(dev, "azure-native:authorization:RoleAssignment");
+  assert.equal(roles.length, 4);
+  for (const r of roles) {
+    assert.match(
+      String(r.inputs.roleDefinitionId),
+      /\/roleDefinitions\/(4633458b-17de-408a-b874-0445c86b69e6|21090545-7ca7-4776-b22c-e363652d74d2)$/,
+    );
+    assert.equal(r.inputs.scope, vaultId);
+  }
+  const fics = ofType(dev, "azure-native:managedidentity:FederatedIdentityCredential");
+  assert.deepEqual(
+    fics.map((f) => [f.name, f.inputs.subject, f.inputs.issuer]),
+    [
+      [
+        "aks-dev-weu-wi-fic-payments-payments-sync",
+        "system:serviceaccount:payments:payments-sync",
+        "https://oidc.mock.azure.example/aks-dev-weu/",
+      ],
+      [
+        "aks-dev-weu-wi-fic-web-web-sync",
+        "system:serviceaccount:web:web-sync",
+        "https://oidc.mock.azure.example/aks-dev-weu/",
+      ],
+      [
+        "arc-dev-lab-wi-fic-payments-payments-sync",
+        "system:serviceaccount:payments:payments-sync",
+        "https://oidc.example.net/arc-dev-lab",
+      ],
+      [
+        "arc-dev-lab-wi-fic-web-web-sync",
+        "system:serviceaccount:web:web-sync",
+        "https://oidc.example.net/arc-dev-lab",
+      ],
+    ],
+  );
+  for (const f of fics) assert.deepEqual(f.inputs.audiences, ["api://AzureADTokenExchange"]);
+});
+
+void test("dev: add-on config strings and extension settings", () => {
+  const mc = ofType(dev, "azure-native:containerservice:ManagedCluster")[0]!;
+  assert.deepEqual(get(mc.inputs, "addonProfiles.azureKeyvaultSecretsProvider.config"), {
+    enableSecretRotation: "true",
+    rotationPollInterval: "2m",
+  });
+  const ext = ofType(dev, "azure-native:kubernetesconfiguration:Extension")[0]!;
+  assert.deepEqual(ext.inputs.configurationSettings, {
+    enablePartialSecretSync: "true",
+    jitterSeconds: "60",
+    rotationPollIntervalInSeconds: "600",
+  });
+  assert.equal(ext.inputs.autoUpgradeMinorVersion, false);
+});
+
+void test("dev: outputs carry vault URI, client ids, engine and poll/jitter per cluster", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reading nested JSON outputs
+  const out = dev.outputs as Record<string, any>;
+  assert.equal(out.vaults["kf-dev-weu"].vaultUri, "https://kf-dev-weu.vault.azure.net/");
+  assert.equal(out.clusters["aks-dev-weu"].engine, "aks-addon");
+  assert.equal(out.clusters["arc-dev-lab"].rotationPollIntervalSeconds, 600);
+  assert.equal(out.clusters["arc-dev-lab"].jitterSeconds, 60);
+  assert.match(out.clusters["arc-dev-lab"].identityClientIds.cluster, /^[0-9a-f-]{36}$/);
+});
+
+void test("local: no Azure resources; bundled runtime with least-privilege RBAC", () => {
+  assert.deepEqual(
+    local.resources.filter((r) => r.type.startsWith("azure-native:")),
+    [],
+  );
+  const role = ofType(local, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")[0]!;
+  const verbs = (role.inputs.rules as Array<{ verbs: string[] }>).flatMap((r) => r.verbs);
+  assert.equal(verbs.includes("delete"), false);
+  const tokenRoles = ofType(local, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) =>
+    r.name.includes("-tokens-"),
+  );
+  assert.deepEqual(
+    tokenRoles.map((r) => (r.inputs.rules as Array<{ resourceNames: string[] }>)[0]!.resourceNames),
+    [["demo-sync"], ["demo-akv-sync"]],
+  );
+  assert.equal(ofType(local, "kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync").length, 1);
+});
+
+void test("snapshots of the dev and local graphs", () => {
+  compareSnapshot("dev", dev);
+  compareSnapshot("local", local);
+});
+
+void test("bad stack config fails before any resource is created, naming the key path", async () => {
+  const { mkdtempSync, writeFileSync: write } = await import("node:fs");
+  const os = await import("node:os");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "keyfleet-stack-"));
+  const text = readFileSync(path.join(import.meta.dirname, "Pulumi.dev.yaml"), "utf8").replace(
+    "engine: arc-extension\n        vault",
+    "engine: flux\n        vault",
+  );
+  write(path.join(dir, "Pulumi.bad.yaml"), text);
+  await assert.rejects(captureStackDetailed("bad", { ...options, stacksDir: dir }), (e: unknown) => {
+    assert.ok(e instanceof FleetConfigError);
+    assert.match(
+      e.message,
+      /keyfleet:fleet\.clusters\[1\]\.engine: invalid value; allowed: aks-addon \| arc-extension \| bundled/,
+    );
+    return true;
+  });
+});
