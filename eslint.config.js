@@ -28,4 +28,18 @@ export default tseslint.config(
       "max-lines": ["warn", { max: 400, skipBlankLines: true, skipComments: true }],
     },
   },
+  {
+    // node:test's describe/it/before/after return promises the runner itself awaits.
+    files: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["describe", "it", "test", "before", "after", "beforeEach", "afterEach", "suite"] },
+          ],
+        },
+      ],
+    },
+  },
 );
