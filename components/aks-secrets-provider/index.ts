@@ -57,8 +57,10 @@ export class AksSecretsProvider extends pulumi.ComponentResource {
   readonly clusterName: string;
 
   constructor(name: string, args: AksSecretsProviderArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(`${COMPONENT_PREFIX}:AksSecretsProvider`, name, {}, opts);
     const poll = args.rotationPollIntervalSeconds ?? 120;
+    // Registered as the component's own input so policies can judge the poll interval even on an existing
+    // cluster, where no ManagedCluster appears in the graph.
+    super(`${COMPONENT_PREFIX}:AksSecretsProvider`, name, { rotationPollIntervalSeconds: poll }, opts);
     check(
       Number.isInteger(poll) && poll >= 5 && poll <= 86_400,
       this,
@@ -140,6 +142,6 @@ export class AksSecretsProvider extends pulumi.ComponentResource {
       credentials.kubeconfigs.apply((k) => Buffer.from(k[0]?.value ?? "", "base64").toString("utf8")),
     );
     // The issuer output carries the existing-cluster precondition; consumers surface its failure.
-    this.registerOutputs({ clusterName: this.clusterName });
+    this.registerOutputs({ clusterName: this.clusterName, rotationPollIntervalSeconds: poll });
   }
 }
