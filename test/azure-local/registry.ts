@@ -1,0 +1,281 @@
+/**
+ * The local directory and authorization state (test infrastructure): app identities with their federated
+ * identity credentials (Entra ID's side) and Key Vault role assignments (Azure RBAC's side), plus the pure
+ * RBAC decision. Shared in-process by the identity endpoint and the vault emulator.
+ */
+import { randomUUID } from "node:crypto";
+
+/** Key Vault built-in roles (Azure RBAC data-plane), by role definition GUID. */
+export const KEY_VAULT_ROLES = {
+  "00482a5a-887f-4fb3-b363-3b7fe8e74483": {
+    name: "Key Vault Administrator",
+    dataActions: ["Microsoft.KeyVault/vaults/*"],
+  },
+  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": {
+    name: "Key Vault Secrets Officer",
+    dataActions: ["Microsoft.KeyVault/vaults/secrets/*"],
+  },
+  "4633458b-17de-408a-b874-0445c86b69e6": {
+    name: "Key Vault Secrets User",
+    dataActions: [
+      "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    ],
+  },
+  "21090545-7ca7-4776-b22c-e363652d74d2": {
+    name: "Key Vault Reader",
+    dataActions: [
+      "Microsoft.KeyVault/vaults/*/read",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    ],
+  },
+  "a4417e6f-fecd-4de8-b567-7b0420556985": {
+    name: "Key Vault Certificates Officer",
+    dataActions: [
+      "Microsoft.KeyVault/vaults/certificates/*",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    ],
+  },
+  "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba": {
+    name: "Key Vault Certificate User",
+    dataActions: [
+      "Microsoft.KeyVault/vaults/certificates/read",
+      "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+      "Microsoft.KeyVault/vaults/keys/read",
+    ],
+  },
+  "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": {
+    name: "Key Vault Crypto Officer",
+    dataActions: ["Microsoft.KeyVault/vaults/keys/*"],
+  },
+  "12338af0-0e69-4776-bea7-57ae8d297424": {
+    name: "Key Vault Crypto User",
+    dataActions: ["Microsoft.KeyVault/vaults/keys/read"],
+  },
+} as const satisfies Record<string, { name: string; dataActions: readonly string[] }>;
+
+/** Role definition GUID of a built-in Key Vault role. */
+export type KeyVaultRoleId = keyof typeof KEY_VAULT_ROLES;
+
+/** Client id of the documented admin app: Key Vault Administrator on every vault (tests and the demo seed data). */
+export const ADMIN_CLIENT_ID = "a0000000-0000-4000-8000-00000000ad01";
+
+/** Entra ID's limit of federated identity credentials per app / managed identity. */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+
+/** A federated identity credential (Entra ID's trust of an external OIDC issuer's subject). */
+export interface FederatedCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+/** An app identity (managed identity or app registration); `objectId` equals `clientId` locally. */
+export interface AppIdentity {
+  clientId: string;
+  objectId: string;
+  name: string;
+  federatedCredentials: FederatedCredential[];
+}
+
+/** A role assignment scoped to a vault, or to one object in it (`scope` like `secrets/db-password`). */
+export interface RoleAssignment {
+  id: string;
+  principalId: string;
+  roleDefinitionId: KeyVaultRoleId;
+  vaultName: string;
+  /** Object scope inside the vault (`secrets/<name>`, `keys/<name>`, `certificates/<name>`); absent = whole vault. */
+  scope?: string;
+}
+
+/** Error with an HTTP status for the management API. */
+export class RegistryError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "RegistryError";
+    this.status = status;
+  }
+}
+
+/** Pure: resolves a role given by GUID, by full roleDefinitionId path or by display name. */
+export function resolveRole(role: string): KeyVaultRoleId {
+  const guid = role.split("/").pop()!.toLowerCase();
+  if (guid in KEY_VAULT_ROLES) return guid as KeyVaultRoleId;
+  const byName = Object.entries(KEY_VAULT_ROLES).find(([, r]) => r.name.toLowerCase() === role.toLowerCase());
+  if (byName) return byName[0] as KeyVaultRoleId;
+  const allowed = Object.values(KEY_VAULT_ROLES)
+    .map((r) => r.name)
+    .join(", ");
+  throw new RegistryError(
+    400,
+    `role: unknown role ${JSON.stringify(role)}; allowed: ${allowed} (or their GUIDs)`,
+  );
+}
+
+/** Pure: Azure-style wildcard match of a data action against a permission pattern. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const re = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^]*") +
+      "$",
+    "i",
+  );
+  return re.test(action);
+}
+
+/** Pure: true when any assignment grants `action` on `objectPath` (e.g. `secrets/db`) of `vaultName`. */
+export function isAuthorized(
+  assignments: readonly RoleAssignment[],
+  principalId: string,
+  vaultName: string,
+  action: string,
+  objectPath: string | undefined,
+): boolean {
+  return assignments.some(
+    (a) =>
+      a.principalId.toLowerCase() === principalId.toLowerCase() &&
+      a.vaultName.toLowerCase() === vaultName.toLowerCase() &&
+      (a.scope === undefined ||
+        (objectPath !== undefined && a.scope.toLowerCase() === objectPath.toLowerCase())) &&
+      KEY_VAULT_ROLES[a.roleDefinitionId].dataActions.some((p) => actionMatches(p, action)),
+  );
+}
+
+/** Pure: the federated credential of an identity that matches an assertion's issuer, subject and audiences. */
+export function matchFederatedCredential(
+  identity: AppIdentity,
+  issuer: string,
+  subject: string,
+  audiences: readonly string[],
+): { match?: FederatedCredential; failed?: "issuer" | "subject" | "audience" } {
+  const byIssuer = identity.federatedCredentials.filter((f) => f.issuer === issuer);
+  if (byIssuer.length === 0) return { failed: "issuer" };
+  const bySubject = byIssuer.filter((f) => f.subject === subject);
+  if (bySubject.length === 0) return { failed: "subject" };
+  const match = bySubject.find((f) => f.audiences.some((a) => audiences.includes(a)));
+  return match ? { match } : { failed: "audience" };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$/;
+
+/** The in-memory directory + RBAC state. */
+export class Registry {
+  private readonly identities = new Map<string, AppIdentity>();
+  private readonly assignments: RoleAssignment[] = [];
+
+  /** Registers (or returns the existing) identity; `clientId` is generated when absent. */
+  upsertIdentity(input: { clientId?: string; name?: string }): AppIdentity {
+    const clientId = (input.clientId ?? randomUUID()).toLowerCase();
+    if (!/^[0-9a-f-]{8,64}$/.test(clientId)) {
+      throw new RegistryError(400, "clientId: must be a GUID (hex digits and dashes)");
+    }
+    const existing = this.identities.get(clientId);
+    if (existing) return existing;
+    const identity: AppIdentity = {
+      clientId,
+      objectId: clientId,
+      name: input.name ?? clientId,
+      federatedCredentials: [],
+    };
+    this.identities.set(clientId, identity);
+    return identity;
+  }
+
+  /** The identity with this client id, if registered. */
+  identity(clientId: string): AppIdentity | undefined {
+    return this.identities.get(clientId.toLowerCase());
+  }
+
+  /** Every registered identity. */
+  listIdentities(): AppIdentity[] {
+    return [...this.identities.values()];
+  }
+
+  /** Adds or replaces a federated credential by name (like Entra, at most 20 per identity). */
+  putFederatedCredential(clientId: string, credential: FederatedCredential): FederatedCredential {
+    const identity = this.identity(clientId);
+    if (!identity) throw new RegistryError(404, `identity ${clientId} is not registered`);
+    if (!NAME.test(credential.name))
+      throw new RegistryError(400, "name: letters, digits, '-' and '_' (1-120)");
+    if (!credential.issuer.startsWith("https://"))
+      throw new RegistryError(400, "issuer: must be an https URL");
+    if (!credential.subject) throw new RegistryError(400, "subject: required");
+    if (credential.audiences.length !== 1) throw new RegistryError(400, "audiences: exactly one audience");
+    const others = identity.federatedCredentials.filter((f) => f.name !== credential.name);
+    if (others.length >= MAX_FEDERATED_CREDENTIALS) {
+      throw new RegistryError(400, `federatedCredentials: at most ${MAX_FEDERATED_CREDENTIALS} per identity`);
+    }
+    if (others.some((f) => f.issuer === credential.issuer && f.subject === credential.subject)) {
+      throw new RegistryError(409, "a federated credential with this issuer and subject already exists");
+    }
+    identity.federatedCredentials = [...others, { ...credential, audiences: [...credential.audiences] }];
+    return credential;
+  }
+
+  /** Removes a federated credential; returns false when absent. */
+  deleteFederatedCredential(clientId: string, name: string): boolean {
+    const identity = this.identity(clientId);
+    if (!identity) return false;
+    const before = identity.federatedCredentials.length;
+    identity.federatedCredentials = identity.federatedCredentials.filter((f) => f.name !== name);
+    return identity.federatedCredentials.length !== before;
+  }
+
+  /** Creates a role assignment (idempotent for the same principal, role, vault and scope). */
+  assignRole(input: {
+    principalId: string;
+    role: string;
+    vaultName: string;
+    scope?: string;
+  }): RoleAssignment {
+    const roleDefinitionId = resolveRole(input.role);
+    if (
+      input.scope !== undefined &&
+      !/^(secrets|keys|certificates)\/[0-9A-Za-z-]{1,127}$/.test(input.scope)
+    ) {
+      throw new RegistryError(400, "scope: secrets/<name>, keys/<name> or certificates/<name>");
+    }
+    const same = this.assignments.find(
+      (a) =>
+        a.principalId === input.principalId.toLowerCase() &&
+        a.roleDefinitionId === roleDefinitionId &&
+        a.vaultName === input.vaultName.toLowerCase() &&
+        a.scope === input.scope,
+    );
+    if (same) return same;
+    const assignment: RoleAssignment = {
+      id: randomUUID(),
+      principalId: input.principalId.toLowerCase(),
+      roleDefinitionId,
+      vaultName: input.vaultName.toLowerCase(),
+      ...(input.scope !== undefined ? { scope: input.scope } : {}),
+    };
+    this.assignments.push(assignment);
+    return assignment;
+  }
+
+  /** Deletes a role assignment; returns false when absent. */
+  deleteRoleAssignment(id: string): boolean {
+    const index = this.assignments.findIndex((a) => a.id === id);
+    if (index < 0) return false;
+    this.assignments.splice(index, 1);
+    return true;
+  }
+
+  /** Every role assignment. */
+  listRoleAssignments(): RoleAssignment[] {
+    return [...this.assignments];
+  }
+
+  /** RBAC decision for a principal (the admin app is Key Vault Administrator everywhere). */
+  authorize(principalId: string, vaultName: string, action: string, objectPath?: string): boolean {
+    if (principalId.toLowerCase() === ADMIN_CLIENT_ID) return true;
+    return isAuthorized(this.assignments, principalId, vaultName, action, objectPath);
+  }
+}
