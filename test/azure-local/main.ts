@@ -215,9 +215,6 @@ async function cli(): Promise<void> {
   const local = await startAzureLocal(config, {
     log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
   });
-  process.stdout.write(
-    `${READY_PREFIX}${JSON.stringify({ vault: local.vault, identity: local.identity })}\n`,
-  );
   const shutdown = (signal: string) => {
     process.stderr.write(`${stamp()} ${signal}: stopping\n`);
     local.stop().then(
@@ -227,6 +224,10 @@ async function cli(): Promise<void> {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  // Announce readiness only after the handlers exist: a signal arriving earlier would kill the process outright.
+  process.stdout.write(
+    `${READY_PREFIX}${JSON.stringify({ vault: local.vault, identity: local.identity })}\n`,
+  );
 }
 
 if (import.meta.main) {
