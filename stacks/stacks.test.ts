@@ -149,8 +149,10 @@ void test("local: no Azure resources; bundled runtime with least-privilege RBAC"
     [],
   );
   const role = ofType(local, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")[0]!;
-  const verbs = (role.inputs.rules as Array<{ verbs: string[] }>).flatMap((r) => r.verbs);
-  assert.equal(verbs.includes("delete"), false);
+  const secretVerbs = (role.inputs.rules as Array<{ resources: string[]; verbs: string[] }>)
+    .filter((r) => r.resources.includes("secrets"))
+    .flatMap((r) => r.verbs);
+  assert.equal(secretVerbs.includes("delete"), false, "the runtime never deletes Secrets");
   const tokenRoles = ofType(local, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) =>
     r.name.includes("-tokens-"),
   );

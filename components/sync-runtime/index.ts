@@ -13,6 +13,8 @@ import { clusterRules, leaseRules, tokenRequestRules } from "./rbac.ts";
 import {
   BUNDLE_KEY,
   bundleTooLarge,
+  compressBundle,
+  unpackContainer,
   crdsToDeclare,
   DEFAULT_PORTS,
   runtimeContainer,
@@ -178,7 +180,7 @@ export class SyncRuntime extends pulumi.ComponentResource {
         `${name}-bundle`,
         {
           metadata: { ...meta, name: `${RUNTIME_NAME}-bundle` },
-          data: { [BUNDLE_KEY]: args.delivery.bundle },
+          binaryData: { [BUNDLE_KEY]: compressBundle(args.delivery.bundle).toString("base64") },
         },
         inNs,
       );
@@ -186,7 +188,10 @@ export class SyncRuntime extends pulumi.ComponentResource {
       podAnnotations["keyfleet.io/bundle-sha256"] = createHash("sha256")
         .update(args.delivery.bundle)
         .digest("hex");
-      volumes.push({ name: "bundle", configMap: { name: `${RUNTIME_NAME}-bundle` } });
+      volumes.push(
+        { name: "bundle", configMap: { name: `${RUNTIME_NAME}-bundle` } },
+        { name: "runtime", emptyDir: { sizeLimit: "16Mi" } },
+      );
     }
     const selector = { "app.kubernetes.io/name": RUNTIME_LABELS["app.kubernetes.io/name"] };
     new k8s.apps.v1.Deployment(
@@ -202,6 +207,9 @@ export class SyncRuntime extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: RUNTIME_NAME,
               automountServiceAccountToken: true,
+              ...("bundle" in args.delivery
+                ? { initContainers: [unpackContainer(args.delivery.nodeImage)] }
+                : {}),
               containers: [runtimeContainer({ delivery: args.delivery, env, ports })],
               volumes,
             },

@@ -25,18 +25,20 @@ export function clusterRules(): PolicyRule[] {
     { apiGroups: [""], resources: ["secrets"], verbs: [...SECRET_VERBS] },
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
     { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
-    // SecretProviderClasses and SecretSyncs: read all; create/patch the ones an AKVSync generates (owned by it).
+    // SecretProviderClasses and SecretSyncs: read all; create/patch/delete the ones an AKVSync generates (the
+    // controller deletes only objects it owns, when an item leaves the AKVSync). Secrets are never deleted.
     {
       apiGroups: ["secrets-store.csi.x-k8s.io"],
       resources: ["secretproviderclasses"],
-      verbs: [...READ, "create", "patch"],
+      verbs: [...READ, "create", "patch", "delete"],
     },
     { apiGroups: ["secrets-store.csi.x-k8s.io"], resources: ["secretproviderclasspodstatuses"], verbs: READ },
     {
       apiGroups: ["secret-sync.x-k8s.io"],
-      resources: ["secretsyncs", "akvsyncs"],
-      verbs: [...READ, "create", "patch"],
+      resources: ["secretsyncs"],
+      verbs: [...READ, "create", "patch", "delete"],
     },
+    { apiGroups: ["secret-sync.x-k8s.io"], resources: ["akvsyncs"], verbs: READ },
     {
       apiGroups: ["secret-sync.x-k8s.io"],
       resources: ["secretsyncs/status", "akvsyncs/status"],

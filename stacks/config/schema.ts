@@ -183,14 +183,14 @@ export const fleetSchema = z.strictObject({
     .strictObject({
       delivery: z.enum(["image", "bundle"]).default("bundle"),
       image: z.string().min(1).optional(),
-      nodeImage: z.string().min(1).default("node:24-alpine"),
+      nodeImage: z.string().min(1).default("node:26-alpine"),
       namespace: dnsLabel.default("keyfleet-system"),
       replicas: z.int().min(1).max(5).default(2),
       vaultRequestsPer10s: z.int().min(1).default(4000),
     })
     .default({
       delivery: "bundle",
-      nodeImage: "node:24-alpine",
+      nodeImage: "node:26-alpine",
       namespace: "keyfleet-system",
       replicas: 2,
       vaultRequestsPer10s: 4000,

@@ -171,7 +171,7 @@ export interface SyncRuntimeConfig {
   delivery: "image" | "bundle";
   /** Image reference (delivery image). */
   image?: string;
-  /** Stock Node LTS image for delivery bundle; default "node:24-alpine". */
+  /** Stock Node LTS image for delivery bundle; default "node:26-alpine". */
   nodeImage: string;
   /** Namespace of the runtime; default "keyfleet-system". */
   namespace: string;
