@@ -1,0 +1,75 @@
+/**
+ * `keyfleet run`: parses flags/env, builds the runtime and runs it until SIGTERM/SIGINT (graceful shutdown)
+ * or until leadership is lost. Returns the process exit code.
+ */
+import os from "node:os";
+import * as k8s from "@kubernetes/client-node";
+import { createLogger, describeError } from "./logger.ts";
+import { ConfigError, parseRuntimeConfig, runHelp } from "./options.ts";
+import { SyncRuntime } from "./runtime.ts";
+import type { Controller, RuntimeContext } from "./runtime.ts";
+
+/** Hook for the composition of extra controllers (AKVSync, restarts) by the caller. */
+export type ExtraControllers = (context: RuntimeContext) => Controller[];
+
+/** Runs `keyfleet run` with `argv` (the arguments after `run`). */
+export async function runCommand(argv: string[], extraControllers?: ExtraControllers): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(runHelp());
+    return 0;
+  }
+  let config;
+  try {
+    config = parseRuntimeConfig(argv, process.env, os.hostname());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`keyfleet run: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const kubeConfig = new k8s.KubeConfig();
+  try {
+    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    logger.error({ err: describeError(error) }, "cannot load kubeconfig");
+    return 2;
+  }
+  const runtime = new SyncRuntime(config, {
+    kubeConfig,
+    logger,
+    ...(extraControllers ? { extraControllers } : {}),
+  });
+  let signalled: (name: string) => void = () => {};
+  const signal = new Promise<string>((resolve) => {
+    signalled = resolve;
+  });
+  const onSignal = (name: NodeJS.Signals) => signalled(name);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    await runtime.start();
+    logger.info(
+      {
+        healthPort: runtime.ports.health,
+        metricsPort: runtime.ports.metrics,
+        namespaces: config.namespaces,
+        controllerName: config.controllerName,
+      },
+      "keyfleet sync runtime running",
+    );
+    const why = await Promise.race([signal, runtime.finished]);
+    logger.info({ why }, "shutting down");
+    await runtime.stop();
+    return why === "lost leadership" ? 1 : 0;
+  } catch (error) {
+    logger.error({ err: describeError(error) }, "runtime failed");
+    await runtime.stop().catch(() => {});
+    return 1;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Every API name, label, condition type, reason and message template the SecretSync reconciler writes.
+ * docs/sync-runtime.md is written from this file; change both together.
+ */
+
+/** SecretSync API group/version/kind/plural (upstream secrets-store-sync-controller shape). */
+export const SECRET_SYNC = {
+  group: "secret-sync.x-k8s.io",
+  version: "v1alpha1",
+  apiVersion: "secret-sync.x-k8s.io/v1alpha1",
+  kind: "SecretSync",
+  plural: "secretsyncs",
+} as const;
+
+/** SecretProviderClass API group/version/kind/plural (CSI driver shape). */
+export const SECRET_PROVIDER_CLASS = {
+  group: "secrets-store.csi.x-k8s.io",
+  version: "v1",
+  apiVersion: "secrets-store.csi.x-k8s.io/v1",
+  kind: "SecretProviderClass",
+  plural: "secretproviderclasses",
+} as const;
+
+/** Label every managed Secret carries; a Secret without it is never adopted. */
+export const MANAGED_SECRET_LABEL = "secrets-store.sync.x-k8s.io" as const;
+
+/** Field manager of every server-side apply and status write the reconciler makes. */
+export const FIELD_MANAGER = "keyfleet" as const;
+
+/** Event/log component name. */
+export const COMPONENT = "keyfleet-sync-runtime" as const;
+
+/** `spec.secretSyncControllerName` served when the runtime is given no name (and matched by an empty field). */
+export const DEFAULT_CONTROLLER_NAME = "keyfleet" as const;
+
+/** Audience of the ServiceAccount tokens exchanged for vault tokens. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange" as const;
+
+/** Kubernetes caps a Secret's data at 1 MiB. */
+export const SECRET_DATA_LIMIT_BYTES = 1024 * 1024;
+
+/** Condition types on SecretSync status. */
+export const ConditionType = {
+  /** Outcome of creating the Secret (upstream `SecretCreated`). */
+  created: "SecretCreated",
+  /** Outcome of the latest update attempt (upstream `SecretUpdated`). */
+  updated: "SecretUpdated",
+  /** True when the Secret holds every item of the spec as of the latest reconcile. */
+  ready: "Ready",
+} as const;
+/** One of {@link ConditionType}. */
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Status reasons (DESIGN.md §3). Their meaning is fixed; users look them up. */
+export const Reason = {
+  /** The Secret was created with every item. */
+  createSucceeded: "CreateSucceeded",
+  /** A sync ran (spec or class changed) and the Secret already held the right values; nothing was written. */
+  updateNoValueChangeSucceeded: "UpdateNoValueChangeSucceeded",
+  /** The Secret was updated because a value changed or `forceSynchronization` changed. */
+  updateValueChangeOrForceUpdateSucceeded: "UpdateValueChangeOrForceUpdateSucceeded",
+  /** Some items were written, others failed; the message is a JSON summary per item. */
+  partialSync: "PartialSync",
+  /** Key Vault (or the identity exchange) failed; the Secret keeps its last good value. */
+  providerError: "ProviderError",
+  /** A Secret of that name exists without the `secrets-store.sync.x-k8s.io` label; it is not adopted. */
+  invalidClusterSecretLabelError: "InvalidClusterSecretLabelError",
+  /** A Secret of that name exists and is owned by something else; it is not adopted. */
+  invalidClusterSecretAnnotationError: "InvalidClusterSecretAnnotationError",
+  /** The SecretSync spec is invalid; the message names the field and what is allowed. */
+  userInputValidationFailed: "UserInputValidationFailed",
+  /** The SecretProviderClass is missing or invalid; the message names the field. */
+  controllerSpcError: "ControllerSpcError",
+  /** A bug or an unexpected state in the runtime. */
+  controllerInternalError: "ControllerInternalError",
+  /** An admission policy refused the Secret write. */
+  validatingAdmissionPolicyCheckFailed: "ValidatingAdmissionPolicyCheckFailed",
+  /** The Kubernetes API refused or failed the Secret write for another reason. */
+  controllerSyncFailed: "ControllerSyncFailed",
+  /** The patch failed in a way not otherwise classified (e.g. someone else modified the Secret). */
+  unknownError: "UnknownError",
+} as const;
+/** One of {@link Reason}. */
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** Reasons that mean success (Ready=True). */
+export const SUCCESS_REASONS: ReadonlySet<Reason> = new Set([
+  Reason.createSucceeded,
+  Reason.updateNoValueChangeSucceeded,
+  Reason.updateValueChangeOrForceUpdateSucceeded,
+]);
+
+/** Older Microsoft status type names and the reason that replaces each (troubleshooting guide). */
+export const LEGACY_STATUS_NAMES: Readonly<Record<string, Reason>> = {
+  CreateFailedProviderError: Reason.providerError,
+  UpdateFailedProviderError: Reason.providerError,
+  CreateFailedInvalidLabel: Reason.invalidClusterSecretLabelError,
+  UpdateFailedInvalidLabel: Reason.invalidClusterSecretLabelError,
+  CreateFailedInvalidAnnotation: Reason.invalidClusterSecretAnnotationError,
+  UpdateFailedInvalidAnnotation: Reason.invalidClusterSecretAnnotationError,
+  SecretPatchFailedUnknownError: Reason.unknownError,
+  CreateFailedUnknownError: Reason.unknownError,
+  UpdateFailedUnknownError: Reason.unknownError,
+  CreateFailedValidatingAdmissionPolicyCheck: Reason.validatingAdmissionPolicyCheckFailed,
+  UpdateFailedValidatingAdmissionPolicyCheck: Reason.validatingAdmissionPolicyCheckFailed,
+};
+
+/** Value-free message templates. */
+export const Message = {
+  created: "secret created with all items",
+  updatedValue: "secret updated (a value changed or forceSynchronization changed)",
+  noValueChange: "sync ran; the secret already held the current values",
+  foreignLabel: (secret: string) =>
+    `Secret ${secret} exists without label ${MANAGED_SECRET_LABEL}; keyfleet does not adopt it. ` +
+    `Delete it or add the label ${MANAGED_SECRET_LABEL}: "" to let this SecretSync manage it`,
+  foreignOwner: (secret: string, owner: string) =>
+    `Secret ${secret} is owned by ${owner}; keyfleet does not take over a Secret another controller owns`,
+  spcNotFound: (name: string, namespace: string) =>
+    `spec.secretProviderClassName: SecretProviderClass ${name} not found in namespace ${namespace} ` +
+    "(a SecretSync may only use a class of its own namespace)",
+  allFailed: "no item could be fetched; the Secret keeps its last good value",
+  writeFailed: (status: number | undefined, detail: string) =>
+    `writing the Secret failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+  internal: (what: string) => `internal error: ${what}`,
+} as const;
+
+/** Event reasons that are not status reasons. */
+export const EventReason = {
+  secretRestored: "SecretRestored",
+} as const;

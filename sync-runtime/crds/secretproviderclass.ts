@@ -1,0 +1,55 @@
+/**
+ * The SecretProviderClass CustomResourceDefinition (`secretproviderclasses.secrets-store.csi.x-k8s.io`), the
+ * Secrets Store CSI driver's shape (v1 storage, v1alpha1 served). Installed only when absent, so a cluster
+ * that already runs the CSI driver keeps its own definition.
+ */
+import type { CrdManifest } from "./akvsync.ts";
+
+const schema = {
+  openAPIV3Schema: {
+    type: "object",
+    description: "Names the vault and the objects to fetch (provider parameters).",
+    properties: {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      spec: {
+        type: "object",
+        properties: {
+          provider: { type: "string", description: "Provider name (azure)." },
+          parameters: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "keyvaultName, tenantID, clientID, cloudName, objects (YAML string with array:).",
+          },
+          secretObjects: {
+            type: "array",
+            items: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+          },
+        },
+      },
+      status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    },
+  },
+} as const;
+
+/** The SecretProviderClass CRD. */
+export const secretProviderClassCrd: CrdManifest = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "secretproviderclasses.secrets-store.csi.x-k8s.io" },
+  spec: {
+    group: "secrets-store.csi.x-k8s.io",
+    scope: "Namespaced",
+    names: {
+      plural: "secretproviderclasses",
+      singular: "secretproviderclass",
+      kind: "SecretProviderClass",
+      listKind: "SecretProviderClassList",
+    },
+    versions: [
+      { name: "v1", served: true, storage: true, subresources: { status: {} }, schema },
+      { name: "v1alpha1", served: true, storage: false, subresources: { status: {} }, schema },
+    ],
+  },
+};

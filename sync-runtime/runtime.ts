@@ -1,0 +1,227 @@
+/**
+ * The composition root: one KubeClient, logger, metrics registry and vault fetcher, a list of controllers
+ * (SecretSync here; AKVSync and restarts are added through `extraControllers`), health/metrics servers and
+ * leader election. Controllers run only while this replica leads.
+ */
+import { readFileSync } from "node:fs";
+import type * as k8s from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { DEFAULT_CONTROLLER_NAME } from "./constants.ts";
+import { installCrds } from "./crds/index.ts";
+import { loadOrCreateHashKey, parseHashKey } from "./hash-key.ts";
+import { serveHealth, serveMetrics } from "./http.ts";
+import type { Listening } from "./http.ts";
+import { createTokenSource } from "./identity.ts";
+import { KubeClient } from "./kube/client.ts";
+import { LeaderElector } from "./leader.ts";
+import { describeError } from "./logger.ts";
+import { RuntimeMetrics } from "./metrics.ts";
+import type { RuntimeConfig } from "./options.ts";
+import type { Timers } from "./queue.ts";
+import { SecretSyncController } from "./sync/controller.ts";
+import type { Random } from "./sync/schedule.ts";
+import type { VaultLayer } from "./vault/index.ts";
+import type { ObjectFetcher } from "./vault/types.ts";
+import { createVaultFetcher } from "./vault-wiring.ts";
+import type { VaultWiringOptions } from "./vault-wiring.ts";
+
+/** Anything the runtime starts and stops while leading. */
+export interface Controller {
+  /** For logs. */
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What extra controllers get to build themselves (shared collaborators: one of each per process). */
+export interface RuntimeContext {
+  kubeConfig: k8s.KubeConfig;
+  kube: KubeClient;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  config: RuntimeConfig;
+}
+
+/** Collaborators of {@link SyncRuntime}; all but kubeConfig/logger have defaults. */
+export interface SyncRuntimeDeps {
+  kubeConfig: k8s.KubeConfig;
+  logger: Logger;
+  /** Default: a new RuntimeMetrics. */
+  metrics?: RuntimeMetrics;
+  /** Default: the real vault layer built from the config. */
+  fetcher?: ObjectFetcher;
+  /** Overrides for the real vault layer (tests: fast backoff). */
+  vaultWiring?: Partial<VaultWiringOptions>;
+  /** More controllers (AKVSync, restarts): built once, started/stopped with leadership. Default none. */
+  extraControllers?: (context: RuntimeContext) => Controller[];
+  /** Jitter randomness. Default Math.random. */
+  random?: Random;
+  /** Timers of the work queue. Default real timers. */
+  timers?: Timers;
+}
+
+/** The running runtime. */
+export class SyncRuntime {
+  readonly config: RuntimeConfig;
+  readonly kube: KubeClient;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  /** The SecretSync controller (after start). */
+  secretSyncs: SecretSyncController | undefined;
+  /** The vault fetcher in use (after start). */
+  fetcher: ObjectFetcher | undefined;
+  /** The real vault layer when the runtime built it (stats for the bench). */
+  vaultLayer: VaultLayer | undefined;
+  private readonly deps: SyncRuntimeDeps;
+  private controllers: Controller[] = [];
+  private servers: Listening[] = [];
+  private elector: LeaderElector | undefined;
+  private leading = false;
+  private transition: Promise<void> = Promise.resolve();
+  /** Ports actually bound (0 = not served). */
+  readonly ports = { health: 0, metrics: 0 };
+  /**
+   * Resolves when the runtime cannot go on (leadership lost: controllers are not restartable in-process, so the
+   * process exits and Kubernetes restarts it as a fresh candidate).
+   */
+  readonly finished: Promise<string>;
+  private finish: (reason: string) => void = () => {};
+
+  constructor(config: RuntimeConfig, deps: SyncRuntimeDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.logger = deps.logger;
+    this.kube = new KubeClient(deps.kubeConfig, config.identity);
+    this.metrics = deps.metrics ?? new RuntimeMetrics();
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  /** Ready: every controller has synced its caches (a standby replica is ready too). */
+  ready(): boolean {
+    if (this.config.leaderElection && !this.leading) return true;
+    return this.leading && (this.secretSyncs?.ready ?? false);
+  }
+
+  /** Starts servers, loads the hash key, builds controllers and starts them (at once, or when leading). */
+  async start(): Promise<void> {
+    const c = this.config;
+    if (c.healthPort >= 0) {
+      const sameAsMetrics = c.metricsPort === c.healthPort && c.healthPort > 0;
+      const health = await serveHealth(
+        { live: () => true, ready: () => this.ready() },
+        c.healthPort,
+        "0.0.0.0",
+        sameAsMetrics ? this.metrics.registry : undefined,
+      );
+      this.servers.push(health);
+      this.ports.health = health.port;
+      if (sameAsMetrics) this.ports.metrics = health.port;
+    }
+    if (c.metricsPort >= 0 && this.ports.metrics === 0) {
+      const metrics = await serveMetrics(this.metrics.registry, c.metricsPort);
+      this.servers.push(metrics);
+      this.ports.metrics = metrics.port;
+    }
+    if (c.installCrds) await installCrds(this.deps.kubeConfig);
+    const hashKey = c.syncHashKey
+      ? parseHashKey(c.syncHashKey, "--sync-hash-key")
+      : await loadOrCreateHashKey(this.kube, c.runtimeNamespace);
+    if (!this.deps.fetcher) {
+      this.vaultLayer = createVaultFetcher({
+        registry: this.metrics.registry,
+        tokenSource: createTokenSource(this.kube),
+        vaultUrlTemplate: c.vaultUrlTemplate,
+        ...(Object.keys(c.vaultUrls).length ? { vaultUrls: c.vaultUrls } : {}),
+        ...(c.authorityHost ? { authorityHost: c.authorityHost } : {}),
+        ...(c.caFile ? { caBundlePem: readFileSync(c.caFile, "utf8") } : {}),
+        vaultRequestsPer10s: c.vaultRequestsPer10s,
+        ...this.deps.vaultWiring,
+      });
+    }
+    this.fetcher = this.deps.fetcher ?? this.vaultLayer!.fetcher;
+    this.secretSyncs = new SecretSyncController({
+      kube: this.kube,
+      fetcher: this.fetcher,
+      metrics: this.metrics,
+      logger: this.logger,
+      hashKey,
+      schedule: {
+        rotationPollIntervalSeconds: c.rotationPollIntervalSeconds,
+        jitterSeconds: c.jitterSeconds,
+      },
+      namespaces: c.namespaces,
+      controllerName: c.controllerName,
+      servesUnnamed: c.controllerName === DEFAULT_CONTROLLER_NAME,
+      partialSync: c.partialSync,
+      concurrency: c.concurrency,
+      ...(this.deps.random ? { random: this.deps.random } : {}),
+      ...(this.deps.timers ? { timers: this.deps.timers } : {}),
+    });
+    const secretSyncs = this.secretSyncs;
+    const context: RuntimeContext = {
+      kubeConfig: this.deps.kubeConfig,
+      kube: this.kube,
+      logger: this.logger,
+      metrics: this.metrics,
+      config: c,
+    };
+    this.controllers = [
+      { name: "secretsync", start: () => secretSyncs.start(), stop: () => secretSyncs.stop() },
+      ...(this.deps.extraControllers?.(context) ?? []),
+    ];
+    if (!c.leaderElection) {
+      await this.startControllers();
+      return;
+    }
+    this.elector = new LeaderElector({
+      kube: this.kube,
+      logger: this.logger,
+      namespace: c.runtimeNamespace,
+      identity: c.identity,
+    });
+    this.elector.run(
+      () => void this.queueTransition(() => this.startControllers()),
+      () =>
+        void this.queueTransition(async () => {
+          await this.stopControllers();
+          this.finish("lost leadership");
+        }),
+    );
+  }
+
+  /** Graceful shutdown: stop leading (release the Lease), stop controllers, close servers. */
+  async stop(): Promise<void> {
+    await this.elector?.stop();
+    await this.queueTransition(() => this.stopControllers());
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.servers = [];
+  }
+
+  private queueTransition(step: () => Promise<void>): Promise<void> {
+    this.transition = this.transition.then(step).catch((error: unknown) => {
+      this.logger.error({ err: describeError(error) }, "controller start/stop failed");
+    });
+    return this.transition;
+  }
+
+  private async startControllers(): Promise<void> {
+    if (this.leading) return;
+    this.leading = true;
+    this.metrics.setLeader(true);
+    for (const controller of this.controllers) {
+      await controller.start();
+      this.logger.info({ controller: controller.name }, "controller started");
+    }
+  }
+
+  private async stopControllers(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    this.metrics.setLeader(false);
+    for (const controller of [...this.controllers].reverse()) {
+      await controller.stop();
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The SecretSync controller: informers on SecretSyncs, SecretProviderClasses and managed Secrets feed a
+ * per-key serialized work queue; each SecretSync is re-polled every `rotationPollInterval + U[0, jitter]`.
+ * Status-only updates never retrigger (generation predicate); our own Secret writes are recognised by
+ * fingerprint, while a hand-edited or deleted managed Secret is restored at once.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { MANAGED_SECRET_LABEL, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { describeError } from "../logger.ts";
+import type { RuntimeMetrics } from "../metrics.ts";
+import { WorkQueue } from "../queue.ts";
+import type { Timers } from "../queue.ts";
+import type { ObjectFetcher } from "../vault/types.ts";
+import { Reconciler } from "./reconciler.ts";
+import { classNameOf } from "./secretsync.ts";
+import { nextPollDelayMs, retryDelayMs } from "./schedule.ts";
+import type { Random, ScheduleSettings } from "./schedule.ts";
+import type { SecretProviderClassResource, SecretResource, SecretSyncResource } from "./types.ts";
+
+/** Options of {@link SecretSyncController}. */
+export interface SecretSyncControllerOptions {
+  kube: KubeClient;
+  fetcher: ObjectFetcher;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  hashKey: Buffer;
+  schedule: ScheduleSettings;
+  /** Namespaces to serve. Default: all. */
+  namespaces?: string[];
+  /** `secretSyncControllerName` served. Default "keyfleet" (see constants). */
+  controllerName: string;
+  /** Also serve SecretSyncs that name no controller. Default true. */
+  servesUnnamed?: boolean;
+  /** Partial sync. Default true. */
+  partialSync?: boolean;
+  /** Parallel reconciles. Default 8. */
+  concurrency?: number;
+  /** Random source of the jitter. Default Math.random. */
+  random?: Random;
+  /** Timers. Default real timers. */
+  timers?: Timers;
+  /** Delay before restarting a failed informer, ms. Default 2000. */
+  informerRestartMs?: number;
+}
+
+/** Removes `metadata.managedFields` from a cached object (in place). */
+function stripManagedFields(o: k8s.KubernetesObject): void {
+  if (o.metadata?.managedFields) delete o.metadata.managedFields;
+}
+
+interface Work {
+  force: boolean;
+}
+
+type Cache<T extends k8s.KubernetesObject> = k8s.Informer<T> & k8s.ObjectCache<T>;
+
+/** Serves SecretSyncs. */
+export class SecretSyncController {
+  /** The reconciler (exposed for tests and the bench). */
+  readonly reconciler: Reconciler;
+  private readonly o: SecretSyncControllerOptions;
+  private readonly logger: Logger;
+  private readonly queue: WorkQueue<Work>;
+  private readonly syncs = new Map<string, Cache<k8s.KubernetesObject>>();
+  private readonly classes = new Map<string, Cache<k8s.KubernetesObject>>();
+  private readonly secrets = new Map<string, Cache<k8s.V1Secret>>();
+  private readonly generations = new Map<string, number>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private synced = false;
+  private stopped = false;
+
+  constructor(options: SecretSyncControllerOptions) {
+    this.o = options;
+    this.logger = options.logger.child({ controller: "secretsync" });
+    const all = options.namespaces?.length ? undefined : "";
+    const cacheOf = <T extends k8s.KubernetesObject>(m: Map<string, Cache<T>>, ns: string) =>
+      m.get(all ?? ns);
+    this.reconciler = new Reconciler({
+      kube: options.kube,
+      fetcher: options.fetcher,
+      metrics: options.metrics,
+      logger: this.logger,
+      hashKey: options.hashKey,
+      partialSync: options.partialSync ?? true,
+      controllerName: options.controllerName,
+      servesUnnamed: options.servesUnnamed ?? true,
+      lookup: {
+        secretSync: (ns, name) => cacheOf(this.syncs, ns)?.get(name, ns) as SecretSyncResource | undefined,
+        secretProviderClass: (ns, name) =>
+          cacheOf(this.classes, ns)?.get(name, ns) as SecretProviderClassResource | undefined,
+        secret: (ns, name) => cacheOf(this.secrets, ns)?.get(name, ns) as SecretResource | undefined,
+      },
+    });
+    this.queue = new WorkQueue<Work>({
+      process: (key, work) => this.process(key, work),
+      merge: (a, b) => ({ force: a.force || b.force }),
+      concurrency: options.concurrency ?? 8,
+      onError: (key, error) =>
+        this.logger.error({ secretSync: key, err: describeError(error) }, "work item failed"),
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+  }
+
+  /** True once every informer has listed (readiness). */
+  get ready(): boolean {
+    return this.synced && !this.stopped;
+  }
+
+  /** Waits until nothing is queued or running (tests, bench). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+  }
+
+  /** Starts the informers; resolves when their caches are filled and every SecretSync is queued. */
+  async start(): Promise<void> {
+    const scopes = this.o.namespaces?.length ? this.o.namespaces : [undefined];
+    const starts: Array<Promise<void>> = [];
+    for (const ns of scopes) {
+      const scope = ns ?? "";
+      const syncs = this.o.kube.customInformer<k8s.KubernetesObject>(SECRET_SYNC, ns);
+      const classes = this.o.kube.customInformer<k8s.KubernetesObject>(SECRET_PROVIDER_CLASS, ns);
+      const secrets = this.o.kube.secretInformer(MANAGED_SECRET_LABEL, ns);
+      this.syncs.set(scope, syncs);
+      this.classes.set(scope, classes);
+      this.secrets.set(scope, secrets);
+      // managedFields are never read here; dropping them from the caches halves their memory.
+      for (const informer of [syncs, classes, secrets] as Array<Cache<k8s.KubernetesObject>>) {
+        for (const verb of ["add", "update"] as const) informer.on(verb, stripManagedFields);
+      }
+      syncs.on("add", (o) => this.onSync(o as SecretSyncResource));
+      syncs.on("update", (o) => this.onSync(o as SecretSyncResource));
+      syncs.on("delete", (o) => this.onSyncDeleted(o as SecretSyncResource));
+      for (const verb of ["add", "update", "delete"] as const) {
+        classes.on(verb, (o) => this.onClass(o as SecretProviderClassResource, verb));
+      }
+      secrets.on("update", (o) => this.onSecret(o as unknown as SecretResource, false));
+      secrets.on("delete", (o) => this.onSecret(o as unknown as SecretResource, true));
+      for (const [label, informer] of [
+        ["SecretSync", syncs],
+        ["SecretProviderClass", classes],
+        ["Secret", secrets],
+      ] as const) {
+        informer.on("error", (error: unknown) =>
+          this.restartInformer(label, informer as Cache<k8s.KubernetesObject>, error),
+        );
+      }
+      // Secrets and classes first, so the first reconciles find them in the caches.
+      starts.push(
+        secrets
+          .start()
+          .then(() => classes.start())
+          .then(() => syncs.start()),
+      );
+    }
+    await Promise.all(starts);
+    this.synced = true;
+    this.logger.info({ namespaces: this.o.namespaces ?? "all" }, "secretsync controller started");
+  }
+
+  /** Stops informers and waits for running reconciles. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    const informers = [...this.syncs.values(), ...this.classes.values(), ...this.secrets.values()];
+    await Promise.all(informers.map((i) => i.stop()));
+    await this.queue.stop();
+  }
+
+  private key(o: { metadata: { namespace?: string; name?: string } }): string {
+    return `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+  }
+
+  private onSync(sync: SecretSyncResource): void {
+    const key = this.key(sync);
+    const generation = sync.metadata.generation ?? 0;
+    const seen = this.generations.get(key);
+    if (seen === generation) return; // status-only update (or a resync): no reconcile
+    this.generations.set(key, generation);
+    // A spec change after the first sighting bypasses vault-side change detection.
+    this.queue.add(key, { force: seen !== undefined });
+    this.gauges();
+  }
+
+  private onSyncDeleted(sync: SecretSyncResource): void {
+    const key = this.key(sync);
+    this.generations.delete(key);
+    this.queue.forget(key);
+    this.reconciler.forget(key);
+    this.gauges();
+  }
+
+  private onClass(spc: SecretProviderClassResource, verb: "add" | "update" | "delete"): void {
+    const ns = spc.metadata.namespace;
+    const cache = this.syncs.get(this.o.namespaces?.length ? ns : "");
+    for (const sync of (cache?.list(ns) ?? []) as SecretSyncResource[]) {
+      if (classNameOf(sync) === spc.metadata.name)
+        this.queue.add(this.key(sync), { force: verb === "update" });
+    }
+  }
+
+  private onSecret(secret: SecretResource, deleted: boolean): void {
+    const owner = secret.metadata.ownerReferences?.find((r) => r.kind === SECRET_SYNC.kind && r.controller);
+    if (!owner || owner.name !== secret.metadata.name) return;
+    const key = this.key(secret);
+    if (!this.generations.has(key)) return;
+    if (deleted || this.reconciler.secretDiffers(key, secret)) {
+      this.logger.info({ secretSync: key, deleted }, "managed Secret changed outside keyfleet; restoring");
+      this.queue.add(key, { force: false });
+    }
+  }
+
+  private async process(key: string, work: Work): Promise<void> {
+    const slash = key.indexOf("/");
+    const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    const random = this.o.random ?? Math.random;
+    try {
+      const result = await this.reconciler.reconcile(namespace, name, work.force);
+      if (result.kind === "failed") {
+        this.queue.addAfter(
+          key,
+          { force: false },
+          retryDelayMs(result.attempt, this.o.schedule, result.retryAfterMs),
+        );
+      } else if (result.kind === "synced") {
+        this.queue.addAfter(key, { force: false }, nextPollDelayMs(this.o.schedule, random));
+      }
+    } catch (error) {
+      // The status write failed: never swallowed — logged, counted, and retried.
+      this.logger.error(
+        { secretSync: key, err: describeError(error), cause: describeError((error as Error).cause) },
+        "status write failed; retrying",
+      );
+      this.queue.addAfter(key, { force: false }, retryDelayMs(1, this.o.schedule));
+    } finally {
+      this.gauges();
+    }
+  }
+
+  private gauges(): void {
+    this.o.metrics.queue(this.queue.depth, this.queue.scheduled, this.generations.size);
+  }
+
+  private restartInformer(kind: string, informer: Cache<k8s.KubernetesObject>, error: unknown): void {
+    if (this.stopped) return;
+    this.logger.warn({ kind, err: describeError(error) }, "watch failed; restarting informer");
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (!this.stopped) {
+        informer.start().catch((e: unknown) => this.restartInformer(kind, informer, e));
+      }
+    }, this.o.informerRestartMs ?? 2000);
+    this.restartTimers.add(timer);
+  }
+}

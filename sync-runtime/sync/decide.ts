@@ -1,0 +1,255 @@
+/**
+ * The reconcile decision, pure: given the validated SecretSync and class, the per-item fetch outcomes and the
+ * Secret that exists now, decide what (if anything) to write and which reason the status reports.
+ * Invariants: a provider failure never removes or blanks a key (failed items keep the Secret's last good value,
+ * or nothing is written); a foreign Secret is never adopted.
+ */
+import { MANAGED_SECRET_LABEL, Message, Reason, SECRET_DATA_LIMIT_BYTES, SECRET_SYNC } from "../constants.ts";
+import type { ItemOutcome } from "./resolve.ts";
+import { partialSummary } from "./resolve.ts";
+import type {
+  OwnerReference,
+  SecretResource,
+  SyncedObjectVersion,
+  ValidSecretSync,
+  ValidSpc,
+} from "./types.ts";
+import { syncHash } from "./hash.ts";
+
+/** How an existing Secret of the SecretSync's name relates to it. */
+export type Ownership =
+  | { kind: "absent" }
+  | { kind: "ours" }
+  | { kind: "adoptable" }
+  | { kind: "foreignLabel" }
+  | { kind: "foreignOwner"; owner: string };
+
+/**
+ * Classifies an existing Secret (pure): ours = controller ownerReference to this SecretSync's uid;
+ * adoptable = carries the managed label and no controller owner; otherwise foreign.
+ */
+export function classifyOwnership(secret: SecretResource | undefined, syncUid: string): Ownership {
+  if (!secret) return { kind: "absent" };
+  const refs = secret.metadata.ownerReferences ?? [];
+  if (refs.some((r) => r.uid === syncUid && r.kind === SECRET_SYNC.kind)) return { kind: "ours" };
+  const hasLabel = secret.metadata.labels?.[MANAGED_SECRET_LABEL] !== undefined;
+  if (!hasLabel) return { kind: "foreignLabel" };
+  const controller = refs.find((r) => r.controller) ?? refs.find((r) => r.kind === SECRET_SYNC.kind);
+  if (controller)
+    return { kind: "foreignOwner", owner: `${controller.kind}/${controller.name} (uid ${controller.uid})` };
+  return { kind: "adoptable" };
+}
+
+/** The Secret body keyfleet applies (server-side apply). */
+export interface DesiredSecret {
+  apiVersion: "v1";
+  kind: "Secret";
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences: OwnerReference[];
+  };
+  type: string;
+  data: Record<string, string>;
+}
+
+/** Builds the applied Secret (pure): exactly one ownerReference (controller) and the managed label. */
+export function desiredSecret(sync: ValidSecretSync, data: Readonly<Record<string, Buffer>>): DesiredSecret {
+  const encoded: Record<string, string> = {};
+  for (const key of Object.keys(data).sort()) encoded[key] = data[key]!.toString("base64");
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: sync.name,
+      namespace: sync.namespace,
+      labels: { ...sync.labels, [MANAGED_SECRET_LABEL]: "" },
+      annotations: { ...sync.annotations },
+      ownerReferences: [
+        {
+          apiVersion: SECRET_SYNC.apiVersion,
+          kind: SECRET_SYNC.kind,
+          name: sync.name,
+          uid: sync.uid,
+          controller: true,
+        },
+      ],
+    },
+    type: sync.secretType,
+    data: encoded,
+  };
+}
+
+/** True when the existing Secret already matches what would be applied (pure). */
+export function secretMatches(existing: SecretResource, desired: DesiredSecret): boolean {
+  if ((existing.type ?? "Opaque") !== desired.type) return false;
+  const have = existing.data ?? {};
+  const haveKeys = Object.keys(have);
+  if (haveKeys.length !== Object.keys(desired.data).length) return false;
+  if (haveKeys.some((k) => have[k] !== desired.data[k])) return false;
+  const labels = existing.metadata.labels ?? {};
+  if (Object.entries(desired.metadata.labels).some(([k, v]) => labels[k] !== v)) return false;
+  const annotations = existing.metadata.annotations ?? {};
+  if (Object.entries(desired.metadata.annotations).some(([k, v]) => annotations[k] !== v)) return false;
+  const refs = existing.metadata.ownerReferences ?? [];
+  const owner = desired.metadata.ownerReferences[0]!;
+  return refs.length === 1 && refs[0]!.uid === owner.uid && refs[0]!.controller === true;
+}
+
+/** What the reconcile should do. */
+export type Decision =
+  | {
+      kind: "write" | "noop";
+      /** Ready: True for full success, False for PartialSync. */
+      ready: boolean;
+      reason: Reason;
+      message: string;
+      /** Undefined for noop. */
+      secret?: DesiredSecret;
+      syncHash: string;
+      objects: SyncedObjectVersion[];
+      /** The Secret did not exist (or vanished) before this write. */
+      creating: boolean;
+      /** Data fingerprint inputs for recognising our own write. */
+      data: Record<string, Buffer>;
+    }
+  | {
+      kind: "fail";
+      reason: Reason;
+      message: string;
+      /** Provider failures are retried sooner (Retry-After when the vault said). */
+      retryAfterMs?: number;
+    };
+
+/** Inputs of {@link decide}. */
+export interface DecideInput {
+  sync: ValidSecretSync;
+  spc: ValidSpc;
+  outcomes: readonly ItemOutcome[];
+  existing: SecretResource | undefined;
+  /** Versions currently recorded in status (kept for items whose last good value is kept). */
+  previousObjects: readonly SyncedObjectVersion[];
+  previousSyncHash: string | undefined;
+  /** `forceSynchronization` of the last successful sync, when known. */
+  previousForce: string | undefined;
+  partialSync: boolean;
+  hashKey: Buffer;
+}
+
+function failureReason(failed: ReadonlyArray<Extract<ItemOutcome, { ok: false }>>): Reason {
+  return failed.some((f) => f.kind === "provider") ? Reason.providerError : Reason.userInputValidationFailed;
+}
+
+function failureMessage(failed: ReadonlyArray<Extract<ItemOutcome, { ok: false }>>): string {
+  return failed.map((f) => `${f.targetKey} (${f.sourcePath}): ${f.message}`).join("; ");
+}
+
+/** The decision (pure). */
+export function decide(input: DecideInput): Decision {
+  const { sync, outcomes, existing } = input;
+  const ownership = classifyOwnership(existing, sync.uid);
+  const secretName = `${sync.namespace}/${sync.name}`;
+  if (ownership.kind === "foreignLabel") {
+    return {
+      kind: "fail",
+      reason: Reason.invalidClusterSecretLabelError,
+      message: Message.foreignLabel(secretName),
+    };
+  }
+  if (ownership.kind === "foreignOwner") {
+    return {
+      kind: "fail",
+      reason: Reason.invalidClusterSecretAnnotationError,
+      message: Message.foreignOwner(secretName, ownership.owner),
+    };
+  }
+  const failed = outcomes.filter((o): o is Extract<ItemOutcome, { ok: false }> => !o.ok);
+  const succeeded = outcomes.filter((o): o is Extract<ItemOutcome, { ok: true }> => o.ok);
+  const retryAfterMs = failed
+    .map((f) => f.provider?.retryAfterMs)
+    .filter((v): v is number => v !== undefined)
+    .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
+  if (failed.length && (!input.partialSync || succeeded.length === 0)) {
+    const message =
+      succeeded.length === 0 ? `${Message.allFailed}: ${failureMessage(failed)}` : failureMessage(failed);
+    return {
+      kind: "fail",
+      reason: failureReason(failed),
+      message,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+  const data: Record<string, Buffer> = {};
+  const objects: SyncedObjectVersion[] = [];
+  for (const o of succeeded) {
+    data[o.targetKey] = o.value;
+    objects.push(o.objectVersion);
+  }
+  // Partial sync: a failed item keeps the Secret's last good value (only from a Secret that is ours).
+  if (ownership.kind === "ours" || ownership.kind === "adoptable") {
+    for (const f of failed) {
+      const kept = existing?.data?.[f.targetKey];
+      if (kept !== undefined) {
+        data[f.targetKey] = Buffer.from(kept, "base64");
+        const previous = input.previousObjects.find((p) => p.id === f.sourcePath);
+        if (previous) objects.push(previous);
+      }
+    }
+  }
+  const size = Object.entries(data).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (size > SECRET_DATA_LIMIT_BYTES) {
+    return {
+      kind: "fail",
+      reason: Reason.userInputValidationFailed,
+      message: `spec.secretObject.data: the Secret would hold ${size} bytes; Kubernetes allows at most ${SECRET_DATA_LIMIT_BYTES} (1 MiB)`,
+    };
+  }
+  const secret = desiredSecret(sync, data);
+  const hash = syncHash(input.hashKey, {
+    data,
+    secretType: sync.secretType,
+    labels: secret.metadata.labels,
+    annotations: secret.metadata.annotations,
+    secretSync: { uid: sync.uid, generation: sync.generation },
+    secretProviderClass: { uid: input.spc.uid, generation: input.spc.generation },
+    forceSynchronization: sync.forceSynchronization,
+  });
+  const partial = failed.length > 0;
+  const matches = existing !== undefined && secretMatches(existing, secret);
+  const hashChanged = input.previousSyncHash !== hash;
+  const creating = ownership.kind === "absent";
+  const forced = input.previousForce !== undefined && input.previousForce !== sync.forceSynchronization;
+  const valueChanged = !matches && !creating;
+  let reason: Reason;
+  let message: string;
+  if (partial) {
+    reason = Reason.partialSync;
+    message = partialSummary(outcomes);
+  } else if (creating) {
+    reason = Reason.createSucceeded;
+    message = Message.created;
+  } else if (valueChanged || forced) {
+    reason = Reason.updateValueChangeOrForceUpdateSucceeded;
+    message = Message.updatedValue;
+  } else {
+    reason = Reason.updateNoValueChangeSucceeded;
+    message = Message.noValueChange;
+  }
+  // A changed hash with matching content (spec or class changed) still applies once, so fields dropped from the
+  // spec (labels, annotations) leave the Secret; server-side apply makes an identical write a no-op.
+  const write = !matches || forced || hashChanged;
+  return {
+    kind: write ? "write" : "noop",
+    ready: !partial,
+    reason,
+    message,
+    ...(write ? { secret } : {}),
+    syncHash: hash,
+    // Several keys may come from one sourcePath (tls.crt + tls.key): list each object version once.
+    objects: [...new Map(objects.map((o) => [o.id, o])).values()].sort((a, b) => a.id.localeCompare(b.id)),
+    creating,
+    data,
+  };
+}

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import { Reason } from "../constants.ts";
+import { createLogger } from "../logger.ts";
+import { RuntimeMetrics } from "../metrics.ts";
+import type { FetchResult, ObjectFetcher, ObjectRequest } from "../vault/types.ts";
+import type { DesiredSecret } from "./decide.ts";
+import { objectsYaml, spcResource, syncResource } from "./fixtures.test-support.ts";
+import { Reconciler } from "./reconciler.ts";
+import type { ReconcileKube } from "./reconciler.ts";
+import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "./types.ts";
+
+/** Fake vault: name → versions (newest first), or an error kind. */
+class FakeFetcher implements ObjectFetcher {
+  values = new Map<string, string[]>();
+  failing = new Set<string>();
+  calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
+  async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
+    this.calls.push({ requests, force: options?.force ?? false });
+    return requests.map((r) => {
+      if (this.failing.has(r.objectName))
+        return {
+          ok: false,
+          error: {
+            kind: "Unavailable",
+            message: `vault ${r.vaultName} unavailable for ${r.objectName}`,
+            httpStatus: 503,
+          },
+        };
+      const versions = this.values.get(r.objectName);
+      if (!versions)
+        return {
+          ok: false,
+          error: { kind: "NotFound", message: `${r.objectName} not found`, httpStatus: 404 },
+        };
+      return {
+        ok: true,
+        versions: versions.map((v, index) => ({
+          index,
+          version: `ver${index}-${v.length}`,
+          id: `id/${index}`,
+          value: Buffer.from(v),
+        })),
+      };
+    });
+  }
+}
+
+class FakeKube implements ReconcileKube {
+  secrets = new Map<string, SecretResource>();
+  statuses: SecretSyncStatus[] = [];
+  events: Array<{ reason: string; message: string }> = [];
+  applies = 0;
+  async applySecret(s: DesiredSecret): Promise<SecretResource> {
+    this.applies++;
+    const r: SecretResource = { metadata: { ...s.metadata }, type: s.type, data: s.data };
+    this.secrets.set(`${s.metadata.namespace}/${s.metadata.name}`, r);
+    return r;
+  }
+  async readSecret(ns: string, name: string) {
+    return this.secrets.get(`${ns}/${name}`);
+  }
+  async writeSyncStatus(_ns: string, _name: string, status: SecretSyncStatus) {
+    this.statuses.push(status);
+    return "2";
+  }
+  async emitEvent(_s: unknown, _t: string, reason: string, message: string) {
+    this.events.push({ reason, message });
+    return true;
+  }
+}
+
+function setup(syncSpec: Record<string, unknown>, partialSync = true) {
+  const logLines: string[] = [];
+  const logger = createLogger({
+    destination: new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }) as never,
+  });
+  const fetcher = new FakeFetcher();
+  const kube = new FakeKube();
+  const sync: SecretSyncResource = syncResource(syncSpec);
+  const spc = spcResource(
+    objectsYaml([
+      "objectName: a\nobjectType: secret",
+      "objectName: b\nobjectType: secret\nobjectVersionHistory: 2",
+    ]),
+  );
+  const reconciler = new Reconciler({
+    kube,
+    fetcher,
+    metrics: new RuntimeMetrics({ processMetrics: false }),
+    logger,
+    hashKey: Buffer.alloc(32, 3),
+    partialSync,
+    controllerName: "keyfleet",
+    servesUnnamed: true,
+    now: () => new Date("2026-01-01T00:00:00Z"),
+    lookup: {
+      secretSync: () => sync,
+      secretProviderClass: (_ns, name) => (name === "spc" ? spc : undefined),
+      secret: (ns, name) => kube.secrets.get(`${ns}/${name}`),
+    },
+  });
+  return { reconciler, fetcher, kube, sync, logLines };
+}
+
+const DATA = {
+  secretObject: {
+    data: [
+      { sourcePath: "a", targetKey: "A" },
+      { sourcePath: "b/1", targetKey: "B_OLD" },
+    ],
+  },
+};
+
+void describe("Reconciler", () => {
+  void it("creates, then does nothing on a no-op poll, then rotates", async () => {
+    const { reconciler, fetcher, kube, logLines } = setup(DATA);
+    fetcher.values.set("a", ["alpha-secret-value"]);
+    fetcher.values.set("b", ["beta-new-value", "beta-old-value"]);
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "synced", written: true });
+    assert.equal(
+      kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready")?.reason,
+      Reason.createSucceeded,
+    );
+    assert.equal(
+      Buffer.from(kube.secrets.get("team-a/app")!.data!.B_OLD!, "base64").toString(),
+      "beta-old-value",
+    );
+    assert.equal(fetcher.calls[0]!.requests.length, 2);
+    assert.equal(fetcher.calls[0]!.requests[1]!.versionHistory, 2);
+    const writes = kube.statuses.length;
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "synced", written: false });
+    assert.equal(kube.statuses.length, writes, "no status write on a no-op poll");
+    assert.equal(kube.applies, 1);
+    fetcher.values.set("a", ["alpha-rotated-value"]);
+    await reconciler.reconcile("team-a", "app", false);
+    assert.equal(
+      kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready")?.reason,
+      Reason.updateValueChangeOrForceUpdateSucceeded,
+    );
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [Reason.createSucceeded, Reason.updateValueChangeOrForceUpdateSucceeded],
+    );
+    const all = logLines.join("") + JSON.stringify(kube.statuses) + JSON.stringify(kube.events);
+    for (const value of ["alpha-secret-value", "alpha-rotated-value", "beta-new-value", "beta-old-value"])
+      assert.ok(!all.includes(value), `${value} leaked`);
+  });
+
+  void it("keeps the last good value on provider failure and reports PartialSync", async () => {
+    const { reconciler, fetcher, kube } = setup(DATA);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.values.set("b", ["b1", "b0"]);
+    await reconciler.reconcile("team-a", "app", false);
+    fetcher.failing.add("b");
+    fetcher.values.set("a", ["alpha2"]);
+    await reconciler.reconcile("team-a", "app", false);
+    const secret = kube.secrets.get("team-a/app")!;
+    assert.equal(Buffer.from(secret.data!.A!, "base64").toString(), "alpha2");
+    assert.equal(Buffer.from(secret.data!.B_OLD!, "base64").toString(), "b0");
+    const ready = kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready");
+    assert.equal(ready?.reason, Reason.partialSync);
+    assert.match(ready?.message ?? "", /"synced":false/);
+  });
+
+  void it("reports ProviderError and writes nothing when all items fail", async () => {
+    const { reconciler, fetcher, kube } = setup(DATA);
+    fetcher.failing.add("a");
+    fetcher.failing.add("b");
+    const result = await reconciler.reconcile("team-a", "app", false);
+    assert.equal(result.kind, "failed");
+    assert.equal(kube.applies, 0);
+    assert.equal(
+      kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready")?.reason,
+      Reason.providerError,
+    );
+  });
+
+  void it("reports a missing class and bad input without fetching", async () => {
+    const missing = setup({ ...DATA, secretProviderClassName: "nope" });
+    await missing.reconciler.reconcile("team-a", "app", false);
+    assert.equal(
+      missing.kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready")?.reason,
+      Reason.controllerSpcError,
+    );
+    const badPath = setup({ secretObject: { data: [{ sourcePath: "zzz", targetKey: "Z" }] } });
+    await badPath.reconciler.reconcile("team-a", "app", false);
+    const ready = badPath.kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready");
+    assert.equal(ready?.reason, Reason.userInputValidationFailed);
+    assert.match(ready?.message ?? "", /spec\.secretObject\.data\[0\]\.sourcePath/);
+    assert.equal(missing.fetcher.calls.length + badPath.fetcher.calls.length, 0);
+  });
+
+  void it("ignores SecretSyncs of another controller", async () => {
+    const { reconciler, kube } = setup({ ...DATA, secretSyncControllerName: "someone-else" });
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "ignored" });
+    assert.equal(kube.statuses.length, 0);
+  });
+
+  void it("recognises its own write and a hand edit", async () => {
+    const { reconciler, fetcher, kube } = setup(DATA);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.values.set("b", ["b1", "b0"]);
+    await reconciler.reconcile("team-a", "app", false);
+    const secret = kube.secrets.get("team-a/app")!;
+    assert.equal(reconciler.secretDiffers("team-a/app", secret), false);
+    assert.equal(
+      reconciler.secretDiffers("team-a/app", { ...secret, data: { ...secret.data, A: "ZWRpdA==" } }),
+      true,
+    );
+  });
+});

@@ -1,0 +1,316 @@
+/**
+ * Reconciles one SecretSync: read → validate → fetch → hash → server-side apply → status (only if changed),
+ * with an Event on every transition. Collaborators are injected; the class holds only per-SecretSync memory
+ * (last forceSynchronization, fingerprint of the data last written, consecutive failures) — never values.
+ */
+import type { Logger } from "pino";
+import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
+import type { EventSubject, KubeError } from "../kube/client.ts";
+import { describeError } from "../logger.ts";
+import type { RuntimeMetrics } from "../metrics.ts";
+import type { ObjectFetcher } from "../vault/types.ts";
+import { decide } from "./decide.ts";
+import type { DesiredSecret } from "./decide.ts";
+import { dataFingerprint } from "./hash.ts";
+import { assembleItems, planRequests } from "./resolve.ts";
+import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
+import { formatProblems, validateSpc } from "./spc.ts";
+import { nextStatus, readyReason, statusChanged } from "./status.ts";
+import type { StatusOutcome } from "./status.ts";
+import type {
+  SecretProviderClassResource,
+  SecretResource,
+  SecretSyncResource,
+  SecretSyncStatus,
+} from "./types.ts";
+
+/** The Kubernetes calls a reconcile makes (KubeClient implements it; unit tests pass a fake). */
+export interface ReconcileKube {
+  applySecret(secret: DesiredSecret): Promise<SecretResource>;
+  readSecret(namespace: string, name: string): Promise<SecretResource | undefined>;
+  writeSyncStatus(
+    namespace: string,
+    name: string,
+    status: SecretSyncStatus,
+    resourceVersion?: string,
+  ): Promise<string | undefined>;
+  emitEvent(
+    subject: EventSubject,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): Promise<boolean>;
+}
+
+/** Where the reconciler reads current objects (informer caches). */
+export interface ObjectLookup {
+  secretSync(namespace: string, name: string): SecretSyncResource | undefined;
+  secretProviderClass(namespace: string, name: string): SecretProviderClassResource | undefined;
+  /** The managed Secret from the cache; undefined when not cached (the reconciler then reads it). */
+  secret(namespace: string, name: string): SecretResource | undefined;
+}
+
+/** Options of {@link Reconciler}. */
+export interface ReconcilerOptions {
+  kube: ReconcileKube;
+  lookup: ObjectLookup;
+  fetcher: ObjectFetcher;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  /** HMAC key of syncHash and fingerprints. */
+  hashKey: Buffer;
+  /** Write the items that succeeded when others fail. Default true. */
+  partialSync?: boolean;
+  /** `secretSyncControllerName` this runtime serves ("" in a SecretSync also matches the default). */
+  controllerName: string;
+  /** True when this runtime is the default controller (serves SecretSyncs with no controller name). */
+  servesUnnamed: boolean;
+  /** Clock. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** What the controller does next with the key. */
+export type ReconcileResult =
+  | { kind: "ignored" }
+  | { kind: "synced"; written: boolean }
+  | { kind: "failed"; reason: Reason; retryAfterMs?: number; attempt: number };
+
+interface Memory {
+  force?: string;
+  fingerprint?: string;
+  failures: number;
+}
+
+const secretSubject = (sync: SecretSyncResource): EventSubject => ({
+  apiVersion: SECRET_SYNC.apiVersion,
+  kind: SECRET_SYNC.kind,
+  name: sync.metadata.name,
+  namespace: sync.metadata.namespace,
+  ...(sync.metadata.uid ? { uid: sync.metadata.uid } : {}),
+});
+
+/** Maps a failed Secret write to its reason (pure). */
+export function writeFailureReason(error: KubeError): Reason {
+  if (error.status === 403 || error.status === 422 || error.status === 400) {
+    if (/admission|ValidatingAdmissionPolicy/i.test(error.message))
+      return Reason.validatingAdmissionPolicyCheckFailed;
+  }
+  if (error.status === 409) return Reason.unknownError;
+  return Reason.controllerSyncFailed;
+}
+
+/** Decodes a Secret's base64 data (for fingerprints). */
+export function decodeData(data: Record<string, string> | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, "base64");
+  return out;
+}
+
+/** Reconciles SecretSyncs one at a time (the work queue serializes per key). */
+export class Reconciler {
+  private readonly o: ReconcilerOptions;
+  private readonly memory = new Map<string, Memory>();
+  /** Validated classes by uid/resourceVersion: parsing the objects YAML once, not once per SecretSync. */
+  private readonly classes = new Map<
+    string,
+    { resourceVersion: string | undefined; result: ReturnType<typeof validateSpc> }
+  >();
+  private readonly now: () => Date;
+
+  constructor(options: ReconcilerOptions) {
+    this.o = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** True when this runtime serves the SecretSync (its `secretSyncControllerName` matches). */
+  serves(sync: SecretSyncResource): boolean {
+    const name = (sync.spec as { secretSyncControllerName?: unknown } | undefined)?.secretSyncControllerName;
+    if (name === undefined || name === "") return this.o.servesUnnamed;
+    return name === this.o.controllerName;
+  }
+
+  /**
+   * True when a Secret event shows content other than what this runtime last wrote for `key` (hand edit),
+   * so a reconcile must restore it. Our own writes come back with the same fingerprint and are ignored.
+   */
+  secretDiffers(key: string, secret: SecretResource): boolean {
+    const fingerprint = this.memory.get(key)?.fingerprint;
+    if (fingerprint === undefined) return true;
+    return dataFingerprint(this.o.hashKey, decodeData(secret.data), secret.type ?? "Opaque") !== fingerprint;
+  }
+
+  /** Forgets a deleted SecretSync. */
+  forget(key: string): void {
+    this.memory.delete(key);
+  }
+
+  /** Reconciles `namespace/name`. Throws only when the status write (or an unexpected bug) fails. */
+  async reconcile(namespace: string, name: string, force: boolean): Promise<ReconcileResult> {
+    const key = `${namespace}/${name}`;
+    const sync = this.o.lookup.secretSync(namespace, name);
+    if (!sync || sync.metadata.deletionTimestamp || !this.serves(sync)) {
+      if (!sync) this.forget(key);
+      return { kind: "ignored" };
+    }
+    const started = performance.now();
+    const memory = this.memory.get(key) ?? { failures: 0 };
+    this.memory.set(key, memory);
+    let outcome: StatusOutcome;
+    let written = false;
+    let retryAfterMs: number | undefined;
+    try {
+      const result = await this.sync(sync, memory, force);
+      outcome = result.outcome;
+      written = result.written;
+      retryAfterMs = result.retryAfterMs;
+    } catch (error) {
+      this.o.logger.error({ secretSync: key, err: describeError(error) }, "reconcile failed unexpectedly");
+      outcome = {
+        kind: "failure",
+        reason: Reason.controllerInternalError,
+        message: Message.internal(describeError(error).name),
+      };
+    }
+    const generation = sync.metadata.generation ?? 0;
+    const previous = sync.status;
+    const next = nextStatus(previous, outcome, generation, this.now());
+    if (statusChanged(previous, next)) {
+      try {
+        const resourceVersion = await this.o.kube.writeSyncStatus(
+          namespace,
+          name,
+          next,
+          sync.metadata.resourceVersion,
+        );
+        this.o.metrics.statusWritten(true);
+        // Keep the cache in step so a quick re-run sees what we wrote, not the stale copy.
+        sync.status = next;
+        if (resourceVersion) sync.metadata.resourceVersion = resourceVersion;
+      } catch (error) {
+        this.o.metrics.statusWritten(false);
+        throw new Error(`status write of SecretSync ${key} failed`, { cause: error });
+      }
+    }
+    const before = readyReason(previous);
+    const after = readyReason(next);
+    const failed = outcome.kind === "failure";
+    if (before !== after || written) {
+      const type = failed || outcome.reason === Reason.partialSync ? "Warning" : "Normal";
+      await this.o.kube.emitEvent(secretSubject(sync), type, outcome.reason, outcome.message);
+    }
+    this.o.metrics.reconciled(
+      written,
+      (performance.now() - started) / 1000,
+      failed ? outcome.reason : undefined,
+    );
+    this.o.logger.info(
+      { secretSync: key, reason: outcome.reason, written, force, generation },
+      failed ? "sync failed" : "sync done",
+    );
+    if (failed) {
+      memory.failures += 1;
+      return {
+        kind: "failed",
+        reason: outcome.reason,
+        attempt: memory.failures,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
+    }
+    memory.failures = 0;
+    return { kind: "synced", written };
+  }
+
+  private validClass(resource: SecretProviderClassResource): ReturnType<typeof validateSpc> {
+    const key = resource.metadata.uid ?? `${resource.metadata.namespace}/${resource.metadata.name}`;
+    const cached = this.classes.get(key);
+    if (
+      cached &&
+      cached.resourceVersion !== undefined &&
+      cached.resourceVersion === resource.metadata.resourceVersion
+    )
+      return cached.result;
+    const result = validateSpc(resource);
+    if (this.classes.size > 10_000) this.classes.clear();
+    this.classes.set(key, { resourceVersion: resource.metadata.resourceVersion, result });
+    return result;
+  }
+
+  private async sync(
+    sync: SecretSyncResource,
+    memory: Memory,
+    force: boolean,
+  ): Promise<{ outcome: StatusOutcome; written: boolean; retryAfterMs?: number }> {
+    const fail = (reason: Reason, message: string, retry?: number) => ({
+      outcome: { kind: "failure" as const, reason, message },
+      written: false,
+      ...(retry !== undefined ? { retryAfterMs: retry } : {}),
+    });
+    const { namespace, name } = sync.metadata;
+    const valid = validateSecretSync(sync);
+    if (!valid.ok) return fail(Reason.userInputValidationFailed, formatProblems(valid.problems));
+    const spcResource = this.o.lookup.secretProviderClass(namespace, valid.value.secretProviderClassName);
+    if (!spcResource)
+      return fail(
+        Reason.controllerSpcError,
+        Message.spcNotFound(valid.value.secretProviderClassName, namespace),
+      );
+    const spc = this.validClass(spcResource);
+    if (!spc.ok) {
+      return fail(
+        Reason.controllerSpcError,
+        `SecretProviderClass ${namespace}/${spcResource.metadata.name}: ${formatProblems(spc.problems)}`,
+      );
+    }
+    const pathProblems = checkSourcePaths(valid.value, spc.value);
+    if (pathProblems.length) return fail(Reason.userInputValidationFailed, formatProblems(pathProblems));
+
+    const plan = planRequests(valid.value, spc.value);
+    const results = await this.o.fetcher.fetch(plan.requests, { force });
+    const outcomes = assembleItems(valid.value, plan, results);
+    const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
+    const decision = decide({
+      sync: valid.value,
+      spc: spc.value,
+      outcomes,
+      existing,
+      previousObjects: sync.status?.objects ?? [],
+      previousSyncHash: sync.status?.syncHash,
+      previousForce: memory.force ?? (sync.status?.syncHash ? valid.value.forceSynchronization : undefined),
+      partialSync: this.o.partialSync ?? true,
+      hashKey: this.o.hashKey,
+    });
+    if (decision.kind === "fail") return fail(decision.reason, decision.message, decision.retryAfterMs);
+    let written = false;
+    if (decision.kind === "write" && decision.secret) {
+      const started = performance.now();
+      try {
+        await this.o.kube.applySecret(decision.secret);
+      } catch (error) {
+        const kubeError = error as KubeError;
+        const reason = writeFailureReason(kubeError);
+        this.o.metrics.secretWritten(namespace, reason, 0, false);
+        return fail(reason, Message.writeFailed(kubeError.status, kubeError.message));
+      }
+      written = true;
+      this.o.metrics.secretWritten(namespace, decision.reason, (performance.now() - started) / 1000, true);
+    }
+    memory.force = valid.value.forceSynchronization;
+    memory.fingerprint = dataFingerprint(this.o.hashKey, decision.data, valid.value.secretType);
+    const succeeded = SUCCESS_REASONS.has(decision.reason) || decision.reason === Reason.partialSync;
+    if (!succeeded)
+      return fail(Reason.controllerInternalError, Message.internal(`unexpected reason ${decision.reason}`));
+    return {
+      outcome: {
+        kind: "success",
+        ready: decision.ready,
+        reason: decision.reason,
+        message: decision.message,
+        syncHash: decision.syncHash,
+        objects: decision.objects,
+        synced: written,
+        created: decision.creating,
+      },
+      written,
+    };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Reads a SecretSync spec into a {@link ValidSecretSync} and checks it against its SecretProviderClass.
+ * Problems name the field path and what is allowed (reason UserInputValidationFailed).
+ */
+import { z } from "zod";
+import { MANAGED_SECRET_LABEL } from "../constants.ts";
+import type { FieldProblem, Validated } from "./spc.ts";
+import type { SecretSyncResource, ValidSecretSync, ValidSpc } from "./types.ts";
+import { sourcePathsOf } from "./resolve.ts";
+
+/** DNS-1123 subdomain (ServiceAccount, SecretProviderClass names). */
+export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Secret data keys. */
+export const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
+/** Custom Secret types: `<domain>/<name>`. */
+export const CUSTOM_SECRET_TYPE_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9._-]+$/;
+
+/** Built-in Secret types the runtime writes, with the data keys each requires. */
+export const SECRET_TYPE_REQUIRED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  Opaque: [],
+  "kubernetes.io/tls": ["tls.crt", "tls.key"],
+  "kubernetes.io/basic-auth": [],
+  "kubernetes.io/ssh-auth": ["ssh-privatekey"],
+  "kubernetes.io/dockerconfigjson": [".dockerconfigjson"],
+  "kubernetes.io/dockercfg": [".dockercfg"],
+};
+/** Types a SecretSync may never produce. */
+export const FORBIDDEN_SECRET_TYPES: ReadonlySet<string> = new Set([
+  "kubernetes.io/service-account-token",
+  "bootstrap.kubernetes.io/token",
+]);
+
+const stringMap = z.record(z.string(), z.string("must be a string"));
+
+const specSchema = z.object({
+  serviceAccountName: z.string("is required").min(1, "is required"),
+  secretProviderClassName: z.string("is required").min(1, "is required"),
+  secretObject: z.object(
+    {
+      type: z.string().optional(),
+      data: z
+        .array(
+          z.object({
+            sourcePath: z.string("is required").min(1, "is required"),
+            targetKey: z.string("is required").min(1, "is required"),
+          }),
+          "is required (a list of {sourcePath, targetKey})",
+        )
+        .min(1, "must hold at least one item"),
+      labels: stringMap.optional(),
+      annotations: stringMap.optional(),
+    },
+    "is required",
+  ),
+  forceSynchronization: z.string().optional(),
+  secretSyncControllerName: z.string().optional(),
+});
+
+function crossNamespace(value: string): boolean {
+  return value.includes("/") || value.includes(":");
+}
+
+/** The spec's `secretSyncControllerName` without validating the rest (for the "is this mine" filter). */
+export function controllerNameOf(sync: SecretSyncResource): string {
+  const name = (sync.spec as { secretSyncControllerName?: unknown } | undefined)?.secretSyncControllerName;
+  return typeof name === "string" ? name : "";
+}
+
+/** The spec's `secretProviderClassName` when it is a string ("" otherwise). */
+export function classNameOf(sync: SecretSyncResource): string {
+  const name = (sync.spec as { secretProviderClassName?: unknown } | undefined)?.secretProviderClassName;
+  return typeof name === "string" ? name : "";
+}
+
+/** Validates a SecretSync spec on its own (pure). */
+export function validateSecretSync(sync: SecretSyncResource): Validated<ValidSecretSync> {
+  const result = specSchema.safeParse(sync.spec ?? {});
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((i) => ({
+        path: ["spec", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
+          .join(".")
+          .replace(/\.\[/g, "["),
+        message: i.code === "invalid_type" && i.input === undefined ? "is required" : i.message,
+      })),
+    };
+  }
+  const spec = result.data;
+  const problems: FieldProblem[] = [];
+  if (crossNamespace(spec.serviceAccountName)) {
+    problems.push({
+      path: "spec.serviceAccountName",
+      message: "must name a ServiceAccount of the SecretSync's own namespace (no namespace prefix)",
+    });
+  } else if (!DNS_SUBDOMAIN_PATTERN.test(spec.serviceAccountName) || spec.serviceAccountName.length > 253) {
+    problems.push({ path: "spec.serviceAccountName", message: "must be a DNS-1123 subdomain" });
+  }
+  if (crossNamespace(spec.secretProviderClassName)) {
+    problems.push({
+      path: "spec.secretProviderClassName",
+      message: "must name a SecretProviderClass of the SecretSync's own namespace (no namespace prefix)",
+    });
+  } else if (
+    !DNS_SUBDOMAIN_PATTERN.test(spec.secretProviderClassName) ||
+    spec.secretProviderClassName.length > 253
+  ) {
+    problems.push({ path: "spec.secretProviderClassName", message: "must be a DNS-1123 subdomain" });
+  }
+  const type = spec.secretObject.type || "Opaque";
+  if (FORBIDDEN_SECRET_TYPES.has(type)) {
+    problems.push({ path: "spec.secretObject.type", message: `${type} cannot be synced` });
+  } else if (!(type in SECRET_TYPE_REQUIRED_KEYS) && !CUSTOM_SECRET_TYPE_PATTERN.test(type)) {
+    problems.push({
+      path: "spec.secretObject.type",
+      message: `must be one of ${Object.keys(SECRET_TYPE_REQUIRED_KEYS).join(", ")} or a custom <domain>/<name>`,
+    });
+  }
+  const firstIndex = new Map<string, number>();
+  spec.secretObject.data.forEach((item, index) => {
+    const path = `spec.secretObject.data[${index}].targetKey`;
+    if (!SECRET_KEY_PATTERN.test(item.targetKey) || item.targetKey.length > 253) {
+      problems.push({ path, message: "may hold only letters, digits, '-', '_', '.' (max 253)" });
+    }
+    const first = firstIndex.get(item.targetKey);
+    if (first !== undefined) {
+      problems.push({ path, message: `duplicates data[${first}].targetKey "${item.targetKey}"` });
+    } else firstIndex.set(item.targetKey, index);
+  });
+  for (const key of SECRET_TYPE_REQUIRED_KEYS[type] ?? []) {
+    if (!firstIndex.has(key)) {
+      problems.push({ path: "spec.secretObject.data", message: `type ${type} needs a targetKey "${key}"` });
+    }
+  }
+  if (type === "kubernetes.io/basic-auth" && !firstIndex.has("username") && !firstIndex.has("password")) {
+    problems.push({
+      path: "spec.secretObject.data",
+      message: `type ${type} needs targetKey "username" or "password"`,
+    });
+  }
+  if (spec.secretObject.labels?.[MANAGED_SECRET_LABEL] !== undefined) {
+    problems.push({
+      path: `spec.secretObject.labels.${MANAGED_SECRET_LABEL}`,
+      message: "is set by keyfleet; remove it",
+    });
+  }
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      name: sync.metadata.name,
+      namespace: sync.metadata.namespace,
+      uid: sync.metadata.uid ?? "",
+      generation: sync.metadata.generation ?? 0,
+      serviceAccountName: spec.serviceAccountName,
+      secretProviderClassName: spec.secretProviderClassName,
+      secretType: type,
+      data: spec.secretObject.data,
+      labels: spec.secretObject.labels ?? {},
+      annotations: spec.secretObject.annotations ?? {},
+      forceSynchronization: spec.forceSynchronization ?? "",
+      secretSyncControllerName: spec.secretSyncControllerName ?? "",
+    },
+  };
+}
+
+/** Checks every `sourcePath` names an object of the class (pure). */
+export function checkSourcePaths(sync: ValidSecretSync, spc: ValidSpc): FieldProblem[] {
+  const known = sourcePathsOf(spc);
+  const problems: FieldProblem[] = [];
+  sync.data.forEach((item, index) => {
+    if (!known.has(item.sourcePath)) {
+      const names = [...known.keys()].slice(0, 10).join(", ");
+      problems.push({
+        path: `spec.secretObject.data[${index}].sourcePath`,
+        message: `"${item.sourcePath}" is not an object of SecretProviderClass ${spc.name} (known: ${names})`,
+      });
+    }
+  });
+  return problems;
+}

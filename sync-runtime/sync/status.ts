@@ -1,0 +1,158 @@
+/**
+ * Pure status computation: the next SecretSync status from the previous one and a reconcile outcome, and the
+ * diff that decides whether it must be written (conditions compare without their timestamps).
+ */
+import { ConditionType } from "../constants.ts";
+import type { Reason } from "../constants.ts";
+import type { Condition, SecretSyncStatus, SyncedObjectVersion } from "./types.ts";
+
+/** What a reconcile concluded, as far as status is concerned. */
+export type StatusOutcome =
+  | {
+      kind: "success";
+      /** False for PartialSync. */
+      ready: boolean;
+      reason: Reason;
+      message: string;
+      syncHash: string;
+      objects: SyncedObjectVersion[];
+      /** A Secret write happened (or the hash changed): lastSuccessfulSyncTime moves. */
+      synced: boolean;
+      /** The write created the Secret. */
+      created: boolean;
+    }
+  | { kind: "failure"; reason: Reason; message: string };
+
+/** Sets a condition, keeping lastTransitionTime when status/reason/message are unchanged (pure). */
+export function setCondition(
+  conditions: readonly Condition[],
+  next: Omit<Condition, "lastTransitionTime">,
+  now: Date,
+): Condition[] {
+  const existing = conditions.find((c) => c.type === next.type);
+  const same =
+    existing &&
+    existing.status === next.status &&
+    existing.reason === next.reason &&
+    existing.message === next.message &&
+    existing.observedGeneration === next.observedGeneration;
+  const condition: Condition = same ? existing : { ...next, lastTransitionTime: now.toISOString() };
+  const others = conditions.filter((c) => c.type !== next.type);
+  return [...others, condition].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** Finds a condition by type. */
+export function conditionOf(status: SecretSyncStatus | undefined, type: string): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * The next status (pure). A steady success (Ready already True, same hash, no write) returns the previous
+ * status unchanged, so a no-op refresh writes nothing.
+ */
+export function nextStatus(
+  previous: SecretSyncStatus | undefined,
+  outcome: StatusOutcome,
+  generation: number,
+  now: Date,
+): SecretSyncStatus {
+  const prev = previous ?? {};
+  let conditions = prev.conditions ?? [];
+  const ready = conditionOf(prev, ConditionType.ready);
+  if (outcome.kind === "failure") {
+    conditions = setCondition(
+      conditions,
+      {
+        type: ConditionType.ready,
+        status: "False",
+        reason: outcome.reason,
+        message: outcome.message,
+        observedGeneration: generation,
+      },
+      now,
+    );
+    const created = conditionOf(prev, ConditionType.created);
+    const type = created?.status === "True" ? ConditionType.updated : ConditionType.created;
+    conditions = setCondition(
+      conditions,
+      {
+        type,
+        status: "False",
+        reason: outcome.reason,
+        message: outcome.message,
+        observedGeneration: generation,
+      },
+      now,
+    );
+    return { ...prev, conditions, observedGeneration: generation };
+  }
+  const steady =
+    !outcome.synced &&
+    prev.syncHash === outcome.syncHash &&
+    ready?.status === "True" &&
+    outcome.ready &&
+    ready.observedGeneration === generation;
+  if (steady) return prev;
+  const status = outcome.ready ? "True" : "False";
+  conditions = setCondition(
+    conditions,
+    {
+      type: ConditionType.ready,
+      status,
+      reason: outcome.reason,
+      message: outcome.message,
+      observedGeneration: generation,
+    },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    outcome.created
+      ? {
+          type: ConditionType.created,
+          status,
+          reason: outcome.reason,
+          message: outcome.message,
+          observedGeneration: generation,
+        }
+      : {
+          type: ConditionType.updated,
+          status,
+          reason: outcome.reason,
+          message: outcome.message,
+          observedGeneration: generation,
+        },
+    now,
+  );
+  const next: SecretSyncStatus = {
+    ...prev,
+    syncHash: outcome.syncHash,
+    conditions,
+    objects: outcome.objects,
+    observedGeneration: generation,
+  };
+  if (outcome.synced || prev.syncHash !== outcome.syncHash || !prev.lastSuccessfulSyncTime) {
+    next.lastSuccessfulSyncTime = now.toISOString();
+  }
+  return next;
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+/** True when the status must be written (pure). */
+export function statusChanged(previous: SecretSyncStatus | undefined, next: SecretSyncStatus): boolean {
+  return canonical(previous ?? {}) !== canonical(next);
+}
+
+/** The Ready reason of a status, if any. */
+export function readyReason(status: SecretSyncStatus | undefined): string | undefined {
+  return conditionOf(status, ConditionType.ready)?.reason;
+}
