@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { openAzure } from "./demo/azure.ts";
 import { KubeHelper, objectsParameter, waitFor, waitForReason } from "./demo/kube.ts";
+import { restartsDemo } from "./demo/restarts.ts";
 import { startRuntime } from "./demo/runtime.ts";
 import { startProvingGround } from "./local/ground.ts";
 import { Reason } from "../sync-runtime/constants.ts";
@@ -174,7 +175,12 @@ try {
     `kubernetes writes by the runtime: ${await rt.runtime.metrics.total("keyfleet_secret_writes_total")} Secret applies, ${await rt.runtime.metrics.total("keyfleet_status_writes_total")} status writes`,
   );
   out("");
-  out("demo finished: the Secret followed the rotation; no secret value was printed.");
+  out("workload restarts (Reloader pattern; the two Secrets are rewritten the way the runtime writes them)");
+  await restartsDemo({ kubeConfig: kube.kubeConfig, log: (line) => out(`  ${line}`) });
+  out("");
+  out(
+    "demo finished: the Secret followed the rotation, the Deployment rolled once; no secret value was printed.",
+  );
   exitCode = 0;
 } catch (error) {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);

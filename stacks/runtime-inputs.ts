@@ -61,7 +61,11 @@ export function localInputsFrom(env: LocalEnvironment): LocalInputs {
     vaultName: env.vault.vaultName,
     vaultUrl: env.vault.url,
     tenantId: env.identity.tenantId,
-    runtimeEnv: { KEYFLEET_VAULT_URL: env.vault.url, AZURE_AUTHORITY_HOST: env.identity.authorityHost },
+    // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, and the token authority.
+    runtimeEnv: {
+      KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
+      AZURE_AUTHORITY_HOST: env.identity.authorityHost,
+    },
   };
 }
 
@@ -77,7 +81,7 @@ export const PLACEHOLDER_LOCAL_INPUTS: LocalInputs = {
   vaultUrl: "https://127.0.0.1:8443",
   tenantId: "00000000-0000-0000-0000-000000000000",
   runtimeEnv: {
-    KEYFLEET_VAULT_URL: "https://127.0.0.1:8443",
+    KEYFLEET_VAULT_URLS: "local=https://127.0.0.1:8443",
     AZURE_AUTHORITY_HOST: "https://127.0.0.1:8444",
   },
 };

@@ -26,7 +26,7 @@ const LOCAL = {
   vaultName: "local",
   vaultUrl: "https://127.0.0.1:8443",
   tenantId: "00000000-0000-0000-0000-000000000000",
-  runtimeEnv: { KEYFLEET_VAULT_URL: "https://127.0.0.1:8443" },
+  runtimeEnv: { KEYFLEET_VAULT_URLS: "local=https://127.0.0.1:8443" },
 };
 const options = {
   runtimeBundle: "stub" as const,

@@ -4,6 +4,7 @@
  */
 import os from "node:os";
 import * as k8s from "@kubernetes/client-node";
+import { defaultExtraControllers } from "./controllers.ts";
 import { createLogger, describeError } from "./logger.ts";
 import { ConfigError, parseRuntimeConfig, runHelp } from "./options.ts";
 import { SyncRuntime } from "./runtime.ts";
@@ -12,8 +13,13 @@ import type { Controller, RuntimeContext } from "./runtime.ts";
 /** Hook for the composition of extra controllers (AKVSync, restarts) by the caller. */
 export type ExtraControllers = (context: RuntimeContext) => Controller[];
 
-/** Runs `keyfleet run` with `argv` (the arguments after `run`). */
-export async function runCommand(argv: string[], extraControllers?: ExtraControllers): Promise<number> {
+/**
+ * Runs `keyfleet run` with `argv` (the arguments after `run`). `extraControllers` defaults to AKVSync + restarts.
+ */
+export async function runCommand(
+  argv: string[],
+  extraControllers: ExtraControllers | undefined = defaultExtraControllers,
+): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(runHelp());
     return 0;
@@ -40,7 +46,7 @@ export async function runCommand(argv: string[], extraControllers?: ExtraControl
   const runtime = new SyncRuntime(config, {
     kubeConfig,
     logger,
-    ...(extraControllers ? { extraControllers } : {}),
+    extraControllers,
   });
   let signalled: (name: string) => void = () => {};
   const signal = new Promise<string>((resolve) => {

@@ -186,14 +186,14 @@ export const fleetSchema = z.strictObject({
       nodeImage: z.string().min(1).default("node:26-alpine"),
       namespace: dnsLabel.default("keyfleet-system"),
       replicas: z.int().min(1).max(5).default(2),
-      vaultRequestsPer10s: z.int().min(1).default(4000),
+      vaultRequestsPer10s: z.int().min(1).default(200),
     })
     .default({
       delivery: "bundle",
       nodeImage: "node:26-alpine",
       namespace: "keyfleet-system",
       replicas: 2,
-      vaultRequestsPer10s: 4000,
+      vaultRequestsPer10s: 200,
     }),
   namespaceSets: z.record(z.string(), z.array(namespaceSchema)).default({}),
   vaults: z.array(vaultSchema).min(1),

@@ -177,7 +177,7 @@ export interface SyncRuntimeConfig {
   namespace: string;
   /** Replicas (leader election picks one); default 2. */
   replicas: number;
-  /** Vault request budget per 10 s the runtime enforces; default 4000. */
+  /** Per-vault request budget per 10 s each runtime enforces; default 200 (the fleet shares ~4000 per vault). */
   vaultRequestsPer10s: number;
 }
 
