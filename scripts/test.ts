@@ -4,6 +4,7 @@
  * the control-plane binaries on first use) unless one is already running, and stops afterwards if it started it.
  *   --unit          unit tests only (no servers)
  *   --integration   integration tests only
+ *   --no-static     skip the type-check (tsc) and lint (eslint) that run first by default
  *   other args      passed to `node --test` (e.g. --test-name-pattern=...)
  */
 import { spawn } from "node:child_process";
@@ -17,7 +18,8 @@ import { Progress } from "./local/progress.ts";
 const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
 const integrationOnly = args.includes("--integration");
-const passThrough = args.filter((a) => a !== "--unit" && a !== "--integration");
+const staticChecks = !args.includes("--no-static") && !unitOnly && !integrationOnly;
+const passThrough = args.filter((a) => !["--unit", "--integration", "--no-static"].includes(a));
 
 const all = globSync("**/*.test.ts", {
   cwd: REPO_ROOT,
@@ -30,7 +32,26 @@ const needsGround = files.some(isIntegration);
 const progress = new Progress("test");
 let ground: ProvingGround | undefined;
 let exitCode = 1;
+
+/** Runs a tool from node_modules/.bin and resolves with its exit code. */
+function run(tool: string, toolArgs: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", tool), toolArgs, {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
 try {
+  if (staticChecks) {
+    if ((await progress.step("type-check (tsc)", () => run("tsc", ["-p", "tsconfig.json"]))) !== 0)
+      throw new Error("type-check failed");
+    if ((await progress.step("lint (eslint)", () => run("eslint", ["."]))) !== 0)
+      throw new Error("lint failed");
+  }
   if (needsGround) {
     ground = await startProvingGround({ progress });
   }

@@ -63,7 +63,7 @@ describe("policy check of prod when an existing cluster's poll interval is not v
     for (const r of resources) {
       const ownsCluster = resources.some((c) => c.parent === r.urn && c.type.endsWith(":ManagedCluster"));
       if (r.type === "keyfleet:index:AksSecretsProvider" && !ownsCluster) {
-        const { rotationPollIntervalSeconds: _hidden, ...rest } = r.inputs as Record<string, unknown>;
+        const { rotationPollIntervalSeconds: _hidden, ...rest } = r.inputs;
         r.inputs = rest;
         hidden += 1;
       }
