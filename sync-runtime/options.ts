@@ -243,5 +243,5 @@ export function parseRuntimeConfig(
 /** Help text of `keyfleet run`. */
 export function runHelp(): string {
   const lines = Object.entries(FLAGS).map(([flag, f]) => `  --${flag.padEnd(24)} ${f.help} [$${f.env}]`);
-  return `usage: keyfleet run [flags]\n\nRuns the SecretSync reconciler.\n\n${lines.join("\n")}\n`;
+  return `usage: keyfleet run [flags]\n\nRuns the sync runtime: SecretSync + SecretProviderClass reconcile, AKVSync expansion and workload restarts.\n\n${lines.join("\n")}\n`;
 }
