@@ -6,9 +6,10 @@ import pulumi from "@pulumi/eslint-plugin";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", ".keyfleet/**", "bin/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".keyfleet/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ["**/*.js"], languageOptions: { globals: globals.node } },
   {
     files: ["**/*.ts"],
     languageOptions: {
