@@ -24,6 +24,9 @@ with_heartbeat() {
 
 mkdir -p "$BIN_DIR" "$WORK/k8s" "$WORK/etcd"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
+# A private build cache: kept while a build is incomplete (a retry resumes), removed once the binaries exist, so
+# the ~4 GB of compiled packages does not stay on the machine. Downloaded modules stay in the usual module cache.
+export GOCACHE="$WORK/go-build"
 
 if [[ ! -x "$BIN_DIR/kube-apiserver" || ! -x "$BIN_DIR/kube-controller-manager" ]]; then
   step "resolving k8s.io/kubernetes@$K8S_VERSION (staging modules -> $STAGING_VERSION)"
@@ -76,4 +79,5 @@ GO
   with_heartbeat "go build etcd" go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd.tmp" .
   mv "$BIN_DIR/etcd.tmp" "$BIN_DIR/etcd"
 fi
+rm -rf "$WORK"
 step "done: $(ls "$BIN_DIR" | tr '\n' ' ')"
