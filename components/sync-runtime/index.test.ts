@@ -91,6 +91,7 @@ void test("bundle delivery: CRDs not preinstalled, namespace, RBAC, ConfigMap bu
   );
   assert.equal(env.KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS, "300");
   assert.equal(env.KEYFLEET_JITTER_SECONDS, "30");
+  assert.equal(env.NODE_OPTIONS, "--max-old-space-size=128 --max-semi-space-size=2");
   const cm = h.one("kubernetes:core/v1:ConfigMap", "rt-bundle");
   const packed = (cm.inputs.binaryData as Record<string, string>)["sync-runtime.mjs.gz"]!;
   assert.equal(gunzipSync(Buffer.from(packed, "base64")).toString("utf8"), "console.log(1)");

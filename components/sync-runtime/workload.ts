@@ -50,6 +50,9 @@ export function bundleTooLarge(bundle: string): string | undefined {
     : undefined;
 }
 
+/** V8 heap bounds for the runtime container (old space 128 MiB, small young generation). */
+export const RUNTIME_NODE_OPTIONS = "--max-old-space-size=128 --max-semi-space-size=2";
+
 /** How the runtime's code reaches the pod. */
 export type RuntimeDelivery = { image: string } | { bundle: string; nodeImage: string };
 
@@ -73,6 +76,8 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
     env: [
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      // The heap bounds the benchmark measured the runtime with (scripts/bench/scale.ts), inside the 256Mi limit.
+      { name: "NODE_OPTIONS", value: RUNTIME_NODE_OPTIONS },
       { name: "KEYFLEET_HEALTH_PORT", value: String(input.ports.health) },
       { name: "KEYFLEET_METRICS_PORT", value: String(input.ports.metrics) },
       ...Object.keys(input.env)
