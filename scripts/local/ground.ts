@@ -42,6 +42,11 @@ export interface StartOptions {
   reuse?: boolean;
   /** State directory. Default `<repo>/.keyfleet/local`. */
   stateDir?: string;
+  /**
+   * Where to write the description. Default: `KEYFLEET_LOCAL_ENV` / `<repo>/.keyfleet/local/env.json` for the
+   * default state directory, `<stateDir>/env.json` for any other (so a private ground never replaces the shared one).
+   */
+  envFile?: string;
   /** Progress reporter. Default prints to stderr with label `local:up`. */
   progress?: Progress;
 }
@@ -73,8 +78,10 @@ export async function findRunningGround(file = localEnvPath()): Promise<LocalEnv
 /** Starts (or reuses) the proving ground. Cleans up everything it started if any step fails or on Ctrl-C. */
 export async function startProvingGround(options: StartOptions = {}): Promise<ProvingGround> {
   const progress = options.progress ?? new Progress("local:up");
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const envFile = options.envFile ?? (options.stateDir ? path.join(stateDir, "env.json") : localEnvPath());
   if (options.reuse !== false) {
-    const running = await findRunningGround();
+    const running = await findRunningGround(envFile);
     if (running) {
       progress.log(`reusing the running proving ground (${running.kubernetes.apiServerUrl})`);
       return { env: running, startedHere: false, stop: async () => {} };
@@ -85,11 +92,19 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   });
   for (const [name, source] of Object.entries(binaries.sources)) progress.log(`${name}: ${source}`);
 
-  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-  const envFile = localEnvPath();
+  const leftovers = await stopLeftovers(stateDir, envFile);
+  if (leftovers > 0)
+    progress.log(`stopped ${leftovers} process(es) left over from an earlier ground in ${stateDir}`);
   rmSync(stateDir, { recursive: true, force: true });
   for (const sub of ["logs", "etcd", "kube"]) mkdirSync(path.join(stateDir, sub), { recursive: true });
   const started: Started[] = [];
+  const ledger = path.join(stateDir, LEDGER_FILE);
+  // Every start is recorded at once, so a ground whose description was lost can still be stopped later.
+  const track = (p: Started): Started => {
+    started.push(p);
+    writeFileSync(ledger, JSON.stringify(started));
+    return p;
+  };
   const stopAll = async () => {
     for (const p of [...started].reverse()) await stopProcess(p.pid);
     rmSync(envFile, { force: true });
@@ -122,7 +137,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
       ],
       log("etcd"),
     );
-    started.push(etcd);
+    track(etcd);
     await progress.step("starting etcd", () =>
       waitFor(etcd, () => httpGetOk(`http://127.0.0.1:${etcdPort}/health`), 30_000),
     );
@@ -135,7 +150,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
       apiserverArgs(pki, apiPort, etcdPort, stateDir),
       log("kube-apiserver"),
     );
-    started.push(apiserver);
+    track(apiserver);
     const admin = {
       ca: readFileSync(pki.caFile),
       cert: readFileSync(pki.clients.admin.certFile),
@@ -183,7 +198,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
       ],
       log("kube-controller-manager"),
     );
-    started.push(kcm);
+    track(kcm);
     // The serviceaccount controller creating `default` in namespace default proves the controller manager works.
     await progress.step("starting kube-controller-manager", () =>
       waitFor(
@@ -198,7 +213,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
     );
 
     const azure = await progress.step("starting the local vault and identity endpoint", () =>
-      startAzureLocal(stateDir, pki, apiServerUrl, log("azure-local"), started),
+      startAzureLocal(stateDir, pki, apiServerUrl, log("azure-local"), track),
     );
 
     const env: LocalEnvironment = {
@@ -232,13 +247,56 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   }
 }
 
-/** Stops the ground described by the env file (started by another process, e.g. `local:up`). */
-export async function stopProvingGround(file = localEnvPath()): Promise<number> {
-  if (!existsSync(file)) return 0;
-  const env = JSON.parse(readFileSync(file, "utf8")) as LocalEnvironment;
-  for (const p of [...env.processes].reverse()) await stopProcess(p.pid);
-  rmSync(file, { force: true });
-  return env.processes.length;
+const LEDGER_FILE = "processes.json";
+
+/** True when `pid` runs a command line that mentions `stateDir` (guards against a recycled pid). */
+function belongsTo(pid: number, stateDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(stateDir);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops processes of an earlier ground in `stateDir` that are still alive — from its ledger and its env file —
+ * before the directory is reused. Returns how many were stopped.
+ */
+async function stopLeftovers(stateDir: string, envFile: string): Promise<number> {
+  const recorded: Started[] = [];
+  for (const file of [path.join(stateDir, LEDGER_FILE), envFile]) {
+    try {
+      const parsed = JSON.parse(readFileSync(file, "utf8")) as Started[] | { processes?: Started[] };
+      recorded.push(...(Array.isArray(parsed) ? parsed : (parsed.processes ?? [])));
+    } catch {
+      // no such file
+    }
+  }
+  const alive = [...new Map(recorded.map((p) => [p.pid, p])).values()].filter(
+    (p) => isAlive(p.pid) && belongsTo(p.pid, stateDir),
+  );
+  for (const p of alive.reverse()) await stopProcess(p.pid);
+  return alive.length;
+}
+
+/**
+ * Stops the ground described by the env file (started by another process, e.g. `local:up`), and any process the
+ * state directory's ledger still lists. Returns how many processes were stopped.
+ */
+export async function stopProvingGround(
+  file = localEnvPath(),
+  stateDir = DEFAULT_STATE_DIR,
+): Promise<number> {
+  let stopped = 0;
+  if (existsSync(file)) {
+    const env = JSON.parse(readFileSync(file, "utf8")) as LocalEnvironment;
+    for (const p of [...env.processes].reverse()) {
+      if (isAlive(p.pid)) stopped += 1;
+      await stopProcess(p.pid);
+    }
+    rmSync(file, { force: true });
+  }
+  return stopped + (await stopLeftovers(stateDir, file));
 }
 
 /** Pure: kube-apiserver flags for the ground. */
@@ -318,7 +376,7 @@ async function startAzureLocal(
   pki: GroundPki,
   apiServerUrl: string,
   logFile: string,
-  started: Started[],
+  track: (p: Started) => Started,
 ): Promise<{ vault: LocalVault; identity: LocalIdentity }> {
   const entry = path.join(REPO_ROOT, "test/azure-local/main.ts");
   const configFile = path.join(stateDir, "azure-local.json");
@@ -349,7 +407,7 @@ async function startAzureLocal(
     ),
   );
   const child = startDetached("azure-local", process.execPath, [entry, "--config", configFile], logFile);
-  started.push(child);
+  track(child);
   return waitFor(
     child,
     async () => {
