@@ -5,15 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
+import { startAzureLocal } from "./azure-local.ts";
 import { ensureBinaries } from "./binaries.ts";
-import {
-  LOCAL_ENV_VERSION,
-  localEnvPath,
-  type LocalEnvironment,
-  type LocalIdentity,
-  type LocalVault,
-} from "./env.ts";
-import { ETCD_VERSION, KUBERNETES_VERSION, REPO_ROOT, DEFAULT_STATE_DIR } from "./paths.ts";
+import { LEDGER_FILE, stopLeftovers } from "./ledger.ts";
+import { LOCAL_ENV_VERSION, localEnvPath, type LocalEnvironment } from "./env.ts";
+import { ETCD_VERSION, KUBERNETES_VERSION, DEFAULT_STATE_DIR } from "./paths.ts";
 import { CLIENT_IDENTITIES, createPki, kubeconfigFor, type GroundPki } from "./pki.ts";
 import {
   freePort,
@@ -21,7 +17,6 @@ import {
   isAlive,
   startDetached,
   stopProcess,
-  tail,
   waitFor,
   type Started,
 } from "./processes.ts";
@@ -50,9 +45,6 @@ export interface StartOptions {
   /** Progress reporter. Default prints to stderr with label `local:up`. */
   progress?: Progress;
 }
-
-const TENANT_ID = "00000000-0000-4000-8000-00000000a1a1";
-const DEFAULT_VAULT_NAME = "keyfleet-local";
 
 /** Returns the env of a live ground, or undefined when none answers. */
 export async function findRunningGround(file = localEnvPath()): Promise<LocalEnvironment | undefined> {
@@ -247,38 +239,6 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   }
 }
 
-const LEDGER_FILE = "processes.json";
-
-/** True when `pid` runs a command line that mentions `stateDir` (guards against a recycled pid). */
-function belongsTo(pid: number, stateDir: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(stateDir);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Stops processes of an earlier ground in `stateDir` that are still alive — from its ledger and its env file —
- * before the directory is reused. Returns how many were stopped.
- */
-async function stopLeftovers(stateDir: string, envFile: string): Promise<number> {
-  const recorded: Started[] = [];
-  for (const file of [path.join(stateDir, LEDGER_FILE), envFile]) {
-    try {
-      const parsed = JSON.parse(readFileSync(file, "utf8")) as Started[] | { processes?: Started[] };
-      recorded.push(...(Array.isArray(parsed) ? parsed : (parsed.processes ?? [])));
-    } catch {
-      // no such file
-    }
-  }
-  const alive = [...new Map(recorded.map((p) => [p.pid, p])).values()].filter(
-    (p) => isAlive(p.pid) && belongsTo(p.pid, stateDir),
-  );
-  for (const p of alive.reverse()) await stopProcess(p.pid);
-  return alive.length;
-}
-
 /**
  * Stops the ground described by the env file (started by another process, e.g. `local:up`), and any process the
  * state directory's ledger still lists. Returns how many processes were stopped.
@@ -366,62 +326,5 @@ function apiPost(
     );
     req.on("error", reject);
     req.end(JSON.stringify(body));
-  });
-}
-
-const READY_PREFIX = "KEYFLEET_AZURE_LOCAL_READY ";
-
-async function startAzureLocal(
-  stateDir: string,
-  pki: GroundPki,
-  apiServerUrl: string,
-  logFile: string,
-  track: (p: Started) => Started,
-): Promise<{ vault: LocalVault; identity: LocalIdentity }> {
-  const entry = path.join(REPO_ROOT, "test/azure-local/main.ts");
-  const configFile = path.join(stateDir, "azure-local.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify(
-      {
-        host: "127.0.0.1",
-        vaultPort: 0,
-        identityPort: 0,
-        tlsCertFile: pki.serving.certFile,
-        tlsKeyFile: pki.serving.keyFile,
-        caFile: pki.caFile,
-        stateDir: path.join(stateDir, "azure-local"),
-        serveVault: true,
-        vaultNames: [DEFAULT_VAULT_NAME],
-        tenantId: TENANT_ID,
-        kubernetes: {
-          apiServerUrl,
-          caFile: pki.caFile,
-          clientCertFile: pki.clients.identityEndpoint.certFile,
-          clientKeyFile: pki.clients.identityEndpoint.keyFile,
-          serviceAccountIssuer: apiServerUrl,
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  const child = startDetached("azure-local", process.execPath, [entry, "--config", configFile], logFile);
-  track(child);
-  return waitFor(
-    child,
-    async () => {
-      const line = readFileSync(logFile, "utf8")
-        .split("\n")
-        .find((l) => l.startsWith(READY_PREFIX));
-      return line
-        ? (JSON.parse(line.slice(READY_PREFIX.length)) as { vault: LocalVault; identity: LocalIdentity })
-        : undefined;
-    },
-    60_000,
-  ).catch((error: unknown) => {
-    throw new Error(`the local Azure endpoints did not start; log ${logFile}:\n${tail(logFile)}`, {
-      cause: error,
-    });
   });
 }
