@@ -22,9 +22,6 @@ import {
   ACTIONS,
   badParameter,
   deletedButRecoverable,
-  deletedFields,
-  deletedNotFound,
-  forbiddenOperation,
   listPage,
   notFound,
   parseAttributes,
@@ -33,6 +30,7 @@ import {
   type VaultRequest,
   type VaultResponse,
 } from "./vault-model.ts";
+import { deletedBody, handleDeletedCollection, type DeletedCollection } from "./vault-deleted.ts";
 import type { CertificateData, VaultState } from "./vault-state.ts";
 import { isValidObjectName, newVersionId, type StoredObject, type VersionRecord } from "./vault-store.ts";
 
@@ -183,60 +181,23 @@ async function importCertificate(vault: VaultState, req: VaultRequest, name: str
   return { status: 200, body: certificateBundle(vault, req.baseUrl, object, record) };
 }
 
-function deletedBody(
-  vault: VaultState,
-  baseUrl: string,
-  deleted: NonNullable<ReturnType<VaultState["certificates"]["getDeleted"]>>,
-  asItem: boolean,
-): Record<string, unknown> {
-  const latest = deleted.object.versions[deleted.object.versions.length - 1]!;
-  const { name } = deleted.object;
+/** The kind's soft-delete collection. */
+function deletedCertificates(vault: VaultState): DeletedCollection<CertificateData> {
   return {
-    ...(asItem
-      ? certificateItem(vault, baseUrl, deleted.object, latest, false)
-      : certificateBundle(vault, baseUrl, deleted.object, latest)),
-    ...deletedFields("certificate", baseUrl, name, deleted.deletedDate, deleted.scheduledPurgeDate),
+    kind: "certificate",
+    store: vault.certificates,
+    actions: { read: ACTIONS.certRead, purge: ACTIONS.certPurge, recover: ACTIONS.certRecover },
+    objectPrefix: "certificates",
+    item: (baseUrl, object, latest) => certificateItem(vault, baseUrl, object, latest, false),
+    bundle: (baseUrl, object, latest) => certificateBundle(vault, baseUrl, object, latest),
+    // A certificate's managed key and secret share its name and its lifecycle.
+    companions: [vault.secrets, vault.keys],
+    purgeProtection: vault.purgeProtection,
   };
 }
 
 function handleDeleted(vault: VaultState, req: VaultRequest): VaultResponse | undefined {
-  const [, name, action] = req.segments;
-  if (req.method === "GET" && name === undefined) {
-    req.authorize(ACTIONS.certRead);
-    return {
-      status: 200,
-      body: listPage(vault.certificates.listDeleted(), req, "/deletedcertificates", (d) =>
-        deletedBody(vault, req.baseUrl, d, true),
-      ),
-    };
-  }
-  if (name === undefined) return undefined;
-  if (req.method === "GET" && action === undefined) {
-    req.authorize(ACTIONS.certRead, `certificates/${name}`);
-    const deleted = vault.certificates.getDeleted(name);
-    if (!deleted) throw deletedNotFound("certificate", name);
-    return { status: 200, body: deletedBody(vault, req.baseUrl, deleted, false) };
-  }
-  if (req.method === "DELETE" && action === undefined) {
-    req.authorize(ACTIONS.certPurge, `certificates/${name}`);
-    if (!vault.certificates.getDeleted(name)) throw deletedNotFound("certificate", name);
-    if (vault.purgeProtection)
-      throw forbiddenOperation(`Operation purge is not allowed on ${name}: purge protection.`);
-    vault.certificates.purge(name);
-    vault.secrets.purge(name);
-    vault.keys.purge(name);
-    return { status: 204 };
-  }
-  if (req.method === "POST" && action === "recover") {
-    req.authorize(ACTIONS.certRecover, `certificates/${name}`);
-    const object = vault.certificates.recover(name);
-    if (!object) throw deletedNotFound("certificate", name);
-    vault.secrets.recover(name);
-    vault.keys.recover(name);
-    const latest = object.versions[object.versions.length - 1]!;
-    return { status: 200, body: certificateBundle(vault, req.baseUrl, object, latest) };
-  }
-  return undefined;
+  return handleDeletedCollection(deletedCertificates(vault), req);
 }
 
 function readRoutes(vault: VaultState, req: VaultRequest, name: string, sub: string): VaultResponse {
@@ -299,7 +260,7 @@ function deleteCertificate(vault: VaultState, req: VaultRequest, name: string): 
   vault.secrets.delete(name);
   vault.keys.delete(name);
   vault.certificateOperations.delete(name.toLowerCase());
-  return { status: 200, body: deletedBody(vault, req.baseUrl, deleted, false) };
+  return { status: 200, body: deletedBody(deletedCertificates(vault), req.baseUrl, deleted, false) };
 }
 
 /** Routes `/certificates...` and `/deletedcertificates...`; undefined when not a certificates operation. */

@@ -14,8 +14,6 @@ import {
   ACTIONS,
   badParameter,
   deletedButRecoverable,
-  deletedFields,
-  deletedNotFound,
   forbiddenOperation,
   listPage,
   notFound,
@@ -25,6 +23,7 @@ import {
   type VaultRequest,
   type VaultResponse,
 } from "./vault-model.ts";
+import { deletedBody, handleDeletedCollection, type DeletedCollection } from "./vault-deleted.ts";
 import type { KeyData, VaultState } from "./vault-state.ts";
 import { isValidObjectName, type StoredObject, type VersionRecord } from "./vault-store.ts";
 
@@ -150,57 +149,21 @@ function writeKey(vault: VaultState, req: VaultRequest, name: string, data: KeyD
   return { status: 200, body: keyBundle(vault, req.baseUrl, object, record) };
 }
 
-function deletedKeyBody(
-  vault: VaultState,
-  baseUrl: string,
-  deleted: NonNullable<ReturnType<VaultState["keys"]["getDeleted"]>>,
-  asItem: boolean,
-): Record<string, unknown> {
-  const latest = deleted.object.versions[deleted.object.versions.length - 1]!;
+/** The kind's soft-delete collection. */
+function deletedKeys(vault: VaultState): DeletedCollection<KeyData> {
   return {
-    ...(asItem
-      ? keyItem(vault, baseUrl, deleted.object, latest, false)
-      : keyBundle(vault, baseUrl, deleted.object, latest)),
-    ...deletedFields("key", baseUrl, deleted.object.name, deleted.deletedDate, deleted.scheduledPurgeDate),
+    kind: "key",
+    store: vault.keys,
+    actions: { read: ACTIONS.keyRead, purge: ACTIONS.keyPurge, recover: ACTIONS.keyRecover },
+    objectPrefix: "keys",
+    item: (baseUrl, object, latest) => keyItem(vault, baseUrl, object, latest, false),
+    bundle: (baseUrl, object, latest) => keyBundle(vault, baseUrl, object, latest),
+    purgeProtection: vault.purgeProtection,
   };
 }
 
 function handleDeletedKeys(vault: VaultState, req: VaultRequest): VaultResponse | undefined {
-  const [, name, action] = req.segments;
-  if (req.method === "GET" && name === undefined) {
-    req.authorize(ACTIONS.keyRead);
-    return {
-      status: 200,
-      body: listPage(vault.keys.listDeleted(), req, "/deletedkeys", (d) =>
-        deletedKeyBody(vault, req.baseUrl, d, true),
-      ),
-    };
-  }
-  if (name === undefined) return undefined;
-  if (req.method === "GET" && action === undefined) {
-    req.authorize(ACTIONS.keyRead, `keys/${name}`);
-    const deleted = vault.keys.getDeleted(name);
-    if (!deleted) throw deletedNotFound("key", name);
-    return { status: 200, body: deletedKeyBody(vault, req.baseUrl, deleted, false) };
-  }
-  if (req.method === "DELETE" && action === undefined) {
-    req.authorize(ACTIONS.keyPurge, `keys/${name}`);
-    if (!vault.keys.getDeleted(name)) throw deletedNotFound("key", name);
-    if (vault.purgeProtection)
-      throw forbiddenOperation(`Operation purge is not allowed on key ${name}: purge protection.`);
-    vault.keys.purge(name);
-    return { status: 204 };
-  }
-  if (req.method === "POST" && action === "recover") {
-    req.authorize(ACTIONS.keyRecover, `keys/${name}`);
-    const object = vault.keys.recover(name);
-    if (!object) throw deletedNotFound("key", name);
-    return {
-      status: 200,
-      body: keyBundle(vault, req.baseUrl, object, object.versions[object.versions.length - 1]!),
-    };
-  }
-  return undefined;
+  return handleDeletedCollection(deletedKeys(vault), req);
 }
 
 function readKey(vault: VaultState, req: VaultRequest, name: string, sub: string | undefined): VaultResponse {
@@ -246,7 +209,7 @@ function deleteKey(vault: VaultState, req: VaultRequest, name: string): VaultRes
   const object = vault.keys.object(name);
   if (!object) throw notFound("key", name);
   if (object.managed) throw forbiddenOperation(`Operation delete is not allowed on a managed key: ${name}`);
-  return { status: 200, body: deletedKeyBody(vault, req.baseUrl, vault.keys.delete(name)!, false) };
+  return { status: 200, body: deletedBody(deletedKeys(vault), req.baseUrl, vault.keys.delete(name)!, false) };
 }
 
 function handleKeyObject(

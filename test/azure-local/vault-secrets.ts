@@ -7,8 +7,6 @@ import {
   ACTIONS,
   badParameter,
   deletedButRecoverable,
-  deletedFields,
-  deletedNotFound,
   forbiddenOperation,
   listPage,
   notFound,
@@ -18,6 +16,7 @@ import {
   type VaultRequest,
   type VaultResponse,
 } from "./vault-model.ts";
+import { deletedBody, handleDeletedCollection, type DeletedCollection } from "./vault-deleted.ts";
 import type { SecretData, VaultState } from "./vault-state.ts";
 import { isValidObjectName, type StoredObject, type VersionRecord } from "./vault-store.ts";
 
@@ -128,63 +127,24 @@ function deleteSecret(vault: VaultState, req: VaultRequest, name: string): Vault
   if (object.managed)
     throw forbiddenOperation(`Operation delete is not allowed on a managed secret: ${name}`);
   const deleted = vault.secrets.delete(name)!;
-  return { status: 200, body: deletedSecretBody(vault, req.baseUrl, deleted) };
+  return { status: 200, body: deletedBody(deletedSecrets(vault), req.baseUrl, deleted, false) };
 }
 
-function deletedSecretBody(
-  vault: VaultState,
-  baseUrl: string,
-  deleted: NonNullable<ReturnType<VaultState["secrets"]["getDeleted"]>>,
-): Record<string, unknown> {
-  const latest = deleted.object.versions[deleted.object.versions.length - 1]!;
+/** The kind's soft-delete collection. */
+function deletedSecrets(vault: VaultState): DeletedCollection<SecretData> {
   return {
-    ...secretBundle(vault, baseUrl, deleted.object, latest, false),
-    ...deletedFields("secret", baseUrl, deleted.object.name, deleted.deletedDate, deleted.scheduledPurgeDate),
+    kind: "secret",
+    store: vault.secrets,
+    actions: { read: ACTIONS.secretMetadata, purge: ACTIONS.secretPurge, recover: ACTIONS.secretRecover },
+    objectPrefix: "secrets",
+    item: (baseUrl, object, latest) => secretItem(vault, baseUrl, object, latest, false),
+    bundle: (baseUrl, object, latest) => secretBundle(vault, baseUrl, object, latest, false),
+    purgeProtection: vault.purgeProtection,
   };
 }
 
 function handleDeletedSecrets(vault: VaultState, req: VaultRequest): VaultResponse | undefined {
-  const [, name, action, extra] = req.segments;
-  if (req.method === "GET" && name === undefined) {
-    req.authorize(ACTIONS.secretMetadata);
-    const items = vault.secrets.listDeleted();
-    return {
-      status: 200,
-      body: listPage(items, req, "/deletedsecrets", (d) => {
-        const latest = d.object.versions[d.object.versions.length - 1]!;
-        return {
-          ...secretItem(vault, req.baseUrl, d.object, latest, false),
-          ...deletedFields("secret", req.baseUrl, d.object.name, d.deletedDate, d.scheduledPurgeDate),
-        };
-      }),
-    };
-  }
-  if (name === undefined || extra !== undefined) return undefined;
-  if (req.method === "GET" && action === undefined) {
-    req.authorize(ACTIONS.secretMetadata, `secrets/${name}`);
-    const deleted = vault.secrets.getDeleted(name);
-    if (!deleted) throw deletedNotFound("secret", name);
-    return { status: 200, body: deletedSecretBody(vault, req.baseUrl, deleted) };
-  }
-  if (req.method === "DELETE" && action === undefined) {
-    req.authorize(ACTIONS.secretPurge, `secrets/${name}`);
-    if (!vault.secrets.getDeleted(name)) throw deletedNotFound("secret", name);
-    if (vault.purgeProtection) {
-      throw forbiddenOperation(
-        `Operation purge is not allowed on secret ${name}: the vault has purge protection.`,
-      );
-    }
-    vault.secrets.purge(name);
-    return { status: 204 };
-  }
-  if (req.method === "POST" && action === "recover") {
-    req.authorize(ACTIONS.secretRecover, `secrets/${name}`);
-    const object = vault.secrets.recover(name);
-    if (!object) throw deletedNotFound("secret", name);
-    const latest = object.versions[object.versions.length - 1]!;
-    return { status: 200, body: secretBundle(vault, req.baseUrl, object, latest, false) };
-  }
-  return undefined;
+  return handleDeletedCollection(deletedSecrets(vault), req);
 }
 
 /** Routes `/secrets...` and `/deletedsecrets...`; undefined when the route is not a secrets operation. */
