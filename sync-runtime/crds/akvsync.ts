@@ -3,18 +3,9 @@
  * the schema (`x-kubernetes-preserve-unknown-fields`): the controller validates them and reports every problem
  * with its field path on the status, so one bad item never makes the apiserver reject the whole object.
  */
+import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
 
-/**
- * A CRD manifest in wire (JSON) form, as kubectl, Pulumi (`apiextensions.CustomResourceDefinition` /
- * `yaml`) and server-side apply take it. Not the client's typed model: that one spells
- * `x-kubernetes-preserve-unknown-fields` differently and would silently drop it.
- */
-export interface CrdManifest {
-  apiVersion: "apiextensions.k8s.io/v1";
-  kind: "CustomResourceDefinition";
-  metadata: { name: string };
-  spec: Record<string, unknown>;
-}
+export type { CrdManifest } from "./common.ts";
 
 /** The AKVSync CRD, with status subresource and printer columns. */
 export const akvSyncCrd: CrdManifest = {
@@ -45,9 +36,8 @@ export const akvSyncCrd: CrdManifest = {
             description: "Secrets synced / total",
             jsonPath: ".status.syncedSecrets",
           },
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ...readyColumns,
+          ageColumn,
         ],
         schema: {
           openAPIV3Schema: {
@@ -85,21 +75,7 @@ export const akvSyncCrd: CrdManifest = {
                 properties: {
                   observedGeneration: { type: "integer", format: "int64" },
                   syncedSecrets: { type: "string" },
-                  conditions: {
-                    type: "array",
-                    items: {
-                      type: "object",
-                      required: ["type", "status", "reason", "message", "lastTransitionTime"],
-                      properties: {
-                        type: { type: "string" },
-                        status: { type: "string" },
-                        reason: { type: "string" },
-                        message: { type: "string" },
-                        lastTransitionTime: { type: "string", format: "date-time" },
-                        observedGeneration: { type: "integer", format: "int64" },
-                      },
-                    },
-                  },
+                  conditions: { type: "array", items: conditionSchema },
                   objects: {
                     type: "array",
                     items: {

@@ -5,7 +5,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { akvSyncCrd } from "./akvsync.ts";
-import type { CrdManifest } from "./akvsync.ts";
+import type { CrdManifest } from "./common.ts";
 import { secretProviderClassCrd } from "./secretproviderclass.ts";
 import { secretSyncCrd } from "./secretsync.ts";
 

@@ -4,24 +4,11 @@
  * upstream's; the runtime validates again at read time (a CRD installed by another engine may be looser) and
  * reports anything else (duplicate keys, unknown sourcePaths, tls keys, size) on the status.
  */
-import type { CrdManifest } from "./akvsync.ts";
+import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
 
 const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 const SECRET_KEY = "^[-._a-zA-Z0-9]+$";
 const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
-
-const condition = {
-  type: "object",
-  required: ["type", "status", "lastTransitionTime", "reason", "message"],
-  properties: {
-    type: { type: "string", maxLength: 316 },
-    status: { type: "string", enum: ["True", "False", "Unknown"] },
-    observedGeneration: { type: "integer", format: "int64", minimum: 0 },
-    lastTransitionTime: { type: "string", format: "date-time" },
-    reason: { type: "string", maxLength: 1024 },
-    message: { type: "string", maxLength: 32768 },
-  },
-} as const;
 
 /** The SecretSync CRD, with status subresource and printer columns. */
 export const secretSyncCrd: CrdManifest = {
@@ -45,10 +32,9 @@ export const secretSyncCrd: CrdManifest = {
         storage: true,
         subresources: { status: {} },
         additionalPrinterColumns: [
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          ...readyColumns,
           { name: "Last Sync", type: "date", jsonPath: ".status.lastSuccessfulSyncTime" },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ageColumn,
         ],
         schema: {
           openAPIV3Schema: {
@@ -129,7 +115,7 @@ export const secretSyncCrd: CrdManifest = {
                   observedGeneration: { type: "integer", format: "int64" },
                   conditions: {
                     type: "array",
-                    items: condition,
+                    items: conditionSchema,
                     "x-kubernetes-list-type": "map",
                     "x-kubernetes-list-map-keys": ["type"],
                   },
