@@ -40,6 +40,14 @@ export interface DemoProxy {
   stop(): Promise<void>;
 }
 
+/** Options of {@link DemoAzure.createCertificate}. */
+export interface CertificateOptions {
+  /** Content type of the backing secret. Default application/x-pem-file. */
+  contentType?: "application/x-pem-file" | "application/x-pkcs12";
+  /** Key type. Default RSA (2048 bits); EC is P-256. */
+  keyType?: "RSA" | "EC";
+}
+
 /** What the demo/tests do on the Azure side. */
 export interface DemoAzure {
   /** Registers an identity for `namespace/serviceAccount` with read access to the vault; returns its client id. */
@@ -52,8 +60,11 @@ export interface DemoAzure {
   recoverSecret(name: string): Promise<void>;
   /** Creates an RSA key; returns its version. */
   createKey(name: string): Promise<string>;
-  /** Creates a self-signed certificate (PEM content type); returns its version. */
-  createCertificate(name: string): Promise<string>;
+  /**
+   * Creates a self-signed certificate; returns its version. Default: RSA 2048, content type
+   * application/x-pem-file; `application/x-pkcs12` stores the backing secret as a base64 PFX (Key Vault's default).
+   */
+  createCertificate(name: string, options?: CertificateOptions): Promise<string>;
   startProxy(): Promise<DemoProxy>;
   close(): Promise<void>;
 }
@@ -157,13 +168,14 @@ export async function openAzure(env: LocalEnvironment): Promise<DemoAzure> {
       const key = await keys.createRsaKey(name, { keySize: 2048 });
       return key.properties.version ?? "";
     },
-    async createCertificate(name) {
+    async createCertificate(name, options = {}) {
       const poller = await certificates.beginCreateCertificate(name, {
         issuerName: "Self",
         subject: `CN=${name}.example`,
-        contentType: "application/x-pem-file",
-        keyType: "RSA",
-        keySize: 2048,
+        contentType: options.contentType ?? "application/x-pem-file",
+        ...(options.keyType === "EC"
+          ? { keyType: "EC", keyCurveName: "P-256" }
+          : { keyType: "RSA", keySize: 2048 }),
       });
       const cert = await poller.pollUntilDone();
       return cert.properties.version ?? "";

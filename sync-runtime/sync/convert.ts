@@ -4,6 +4,8 @@
  * tls.key = private key). Errors name the object and what was expected, never the content.
  */
 import type { FetchedVersion } from "../vault/types.ts";
+import { Pkcs12Error, Pkcs12Problem, pemFromPkcs12 } from "./pkcs12.ts";
+import type { Pkcs12Reader } from "./pkcs12.ts";
 import type { SpcObject } from "./types.ts";
 
 /** Content types Key Vault reports for certificate-backed secrets. */
@@ -48,24 +50,51 @@ export function decodeObjectEncoding(
   return { ok: true, value: Buffer.from(text, "base64") };
 }
 
+/** True when converting this version needs a {@link Pkcs12Reader}: PEM output of a PKCS#12-stored secret (pure). */
+export function needsPkcs12Reader(object: SpcObject, version: FetchedVersion): boolean {
+  return (
+    object.objectType === "secret" &&
+    object.objectFormat === "pem" &&
+    version.contentType?.toLowerCase() === CONTENT_TYPE.pkcs12
+  );
+}
+
+/** PEM (key, then chain leaf first) of a base64 PFX; failures name the object and a fixed problem (pure). */
+function pkcs12ToPem(stored: Buffer, readPkcs12: Pkcs12Reader | undefined, objectId: string): Converted {
+  const failed = (problem: Pkcs12Problem): Converted => ({
+    ok: false,
+    message: `object ${objectId}: the PKCS#12 certificate could not be read: ${problem}`,
+  });
+  if (!readPkcs12) return failed(Pkcs12Problem.internal); // the caller did not load one: a bug
+  const pfx = decodeObjectEncoding(stored, "base64", objectId);
+  if (!pfx.ok || pfx.value.length === 0) return failed(Pkcs12Problem.notBase64);
+  try {
+    return { ok: true, value: Buffer.from(pemFromPkcs12(readPkcs12(pfx.value)), "utf8") };
+  } catch (error) {
+    return failed(error instanceof Pkcs12Error ? error.problem : Pkcs12Problem.internal);
+  }
+}
+
 /**
  * Converts one fetched version of an SPC object into the bytes the object stands for (pure).
- * secret: the value after objectEncoding; a certificate-backed secret stored as PEM yields chain + key (pem) and
- * one stored as PKCS#12 yields the PFX bytes (objectFormat pfx). key/cert: the PEM the vault layer returned.
+ * secret: the value after objectEncoding. A certificate-backed secret stored as PEM yields key + chain as
+ * stored; one stored as PKCS#12 yields key + chain converted to PEM (objectFormat pem, needs `readPkcs12`) or
+ * the PFX bytes (objectFormat pfx). For PKCS#12 the stored encoding is base64 by definition, so objectEncoding
+ * is not applied. key/cert: the PEM the vault layer returned.
  */
-export function convertObject(object: SpcObject, version: FetchedVersion, objectId: string): Converted {
+export function convertObject(
+  object: SpcObject,
+  version: FetchedVersion,
+  objectId: string,
+  readPkcs12?: Pkcs12Reader,
+): Converted {
   if (object.objectType !== "secret") return { ok: true, value: version.value };
   const contentType = version.contentType?.toLowerCase();
   if (contentType === CONTENT_TYPE.pkcs12) {
     if (object.objectFormat === "pfx") {
       return decodeObjectEncoding(version.value, "base64", objectId);
     }
-    return {
-      ok: false,
-      message:
-        `object ${objectId}: the certificate is stored as PKCS#12; set objectFormat: pfx ` +
-        "(PEM output needs the certificate stored with contentType application/x-pem-file)",
-    };
+    return pkcs12ToPem(version.value, readPkcs12, objectId);
   }
   if (object.objectFormat === "pfx") {
     return {

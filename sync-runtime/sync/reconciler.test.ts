@@ -7,6 +7,9 @@ import { RuntimeMetrics } from "../metrics.ts";
 import type { FetchResult, ObjectFetcher, ObjectRequest } from "../vault/types.ts";
 import type { DesiredSecret } from "./decide.ts";
 import { objectsYaml, spcResource, syncResource } from "./fixtures.test-support.ts";
+import type { Pkcs12Reader } from "./pkcs12.ts";
+import { loadPkcs12Reader } from "./pkcs12-reader.ts";
+import { pkcs12Fixtures } from "./pkcs12.test-support.ts";
 import { Reconciler } from "./reconciler.ts";
 import type { ReconcileKube } from "./reconciler.ts";
 import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "./types.ts";
@@ -14,6 +17,8 @@ import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "./typ
 /** Fake vault: name → versions (newest first), or an error kind. */
 class FakeFetcher implements ObjectFetcher {
   values = new Map<string, string[]>();
+  /** Content type reported for an object's versions, when any. */
+  contentTypes = new Map<string, string>();
   failing = new Set<string>();
   calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
   async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
@@ -41,6 +46,9 @@ class FakeFetcher implements ObjectFetcher {
           version: `ver${index}-${v.length}`,
           id: `id/${index}`,
           value: Buffer.from(v),
+          ...(this.contentTypes.has(r.objectName)
+            ? { contentType: this.contentTypes.get(r.objectName) }
+            : {}),
         })),
       };
     });
@@ -71,7 +79,11 @@ class FakeKube implements ReconcileKube {
   }
 }
 
-function setup(syncSpec: Record<string, unknown>, partialSync = true) {
+function setup(
+  syncSpec: Record<string, unknown>,
+  partialSync = true,
+  loadPkcs12?: () => Promise<Pkcs12Reader>,
+) {
   const logLines: string[] = [];
   const logger = createLogger({
     destination: new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }) as never,
@@ -95,6 +107,7 @@ function setup(syncSpec: Record<string, unknown>, partialSync = true) {
     controllerName: "keyfleet",
     servesUnnamed: true,
     now: () => new Date("2026-01-01T00:00:00Z"),
+    ...(loadPkcs12 ? { loadPkcs12 } : {}),
     lookup: {
       secretSync: () => sync,
       secretProviderClass: (_ns, name) => (name === "spc" ? spc : undefined),
@@ -209,5 +222,39 @@ void describe("Reconciler", () => {
       reconciler.secretDiffers("team-a/app", { ...secret, data: { ...secret.data, A: "ZWRpdA==" } }),
       true,
     );
+  });
+
+  void it("loads the PKCS#12 reader once, on the first PKCS#12 item, and keeps the last good value when the PFX breaks", async () => {
+    const fx = await pkcs12Fixtures();
+    let loads = 0;
+    const { reconciler, fetcher, kube, logLines } = setup(DATA, true, () => {
+      loads++;
+      return loadPkcs12Reader();
+    });
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.values.set("b", ["b1", "b0"]);
+    await reconciler.reconcile("team-a", "app", false);
+    assert.equal(loads, 0, "no PKCS#12 item, no reader");
+    fetcher.contentTypes.set("a", "application/x-pkcs12");
+    fetcher.values.set("a", [fx.modern.toString("base64")]);
+    await reconciler.reconcile("team-a", "app", false);
+    const good = kube.secrets.get("team-a/app")!.data!.A!;
+    assert.match(
+      Buffer.from(good, "base64").toString(),
+      /^-----BEGIN PRIVATE KEY-----[\s\S]+CERTIFICATE-----\n$/,
+    );
+    fetcher.values.set("a", [Buffer.from("damaged").toString("base64")]);
+    await reconciler.reconcile("team-a", "app", false);
+    assert.equal(kube.secrets.get("team-a/app")!.data!.A, good, "the last good value stays");
+    const ready = kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready");
+    assert.equal(ready?.reason, Reason.partialSync);
+    assert.match(
+      ready?.message ?? "",
+      /object a: the PKCS#12 certificate could not be read: it is not PKCS#12 data/,
+    );
+    assert.equal(loads, 1);
+    const all = logLines.join("") + JSON.stringify(kube.statuses) + JSON.stringify(kube.events);
+    const keyBody = Buffer.from(good, "base64").toString().split("\n")[1]!;
+    assert.ok(!all.includes(keyBody) && !all.includes(fx.modern.toString("base64").slice(0, 40)));
   });
 });

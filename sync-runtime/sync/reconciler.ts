@@ -12,7 +12,9 @@ import type { ObjectFetcher } from "../vault/types.ts";
 import { decide } from "./decide.ts";
 import type { DesiredSecret } from "./decide.ts";
 import { dataFingerprint } from "./hash.ts";
-import { assembleItems, planRequests } from "./resolve.ts";
+import type { Pkcs12Reader } from "./pkcs12.ts";
+import { loadPkcs12Reader } from "./pkcs12-reader.ts";
+import { assembleItems, planNeedsPkcs12, planRequests } from "./resolve.ts";
 import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
 import { formatProblems, validateSpc } from "./spc.ts";
 import { nextStatus, readyReason, statusChanged } from "./status.ts";
@@ -67,6 +69,11 @@ export interface ReconcilerOptions {
   servesUnnamed: boolean;
   /** Clock. Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Loads the PKCS#12 reader, called once, on the first item that converts a PKCS#12-stored certificate to PEM.
+   * Default {@link loadPkcs12Reader} (node-forge, imported only then).
+   */
+  loadPkcs12?: () => Promise<Pkcs12Reader>;
 }
 
 /** What the controller does next with the key. */
@@ -116,6 +123,7 @@ export class Reconciler {
     { resourceVersion: string | undefined; result: ReturnType<typeof validateSpc> }
   >();
   private readonly now: () => Date;
+  private pkcs12?: Promise<Pkcs12Reader>;
 
   constructor(options: ReconcilerOptions) {
     this.o = options;
@@ -220,6 +228,15 @@ export class Reconciler {
     return { kind: "synced", written };
   }
 
+  /** The PKCS#12 reader, loaded on first use (a failed load is retried next time). */
+  private pkcs12Reader(): Promise<Pkcs12Reader> {
+    this.pkcs12 ??= (this.o.loadPkcs12 ?? (() => loadPkcs12Reader()))().catch((error: unknown) => {
+      this.pkcs12 = undefined;
+      throw error;
+    });
+    return this.pkcs12;
+  }
+
   private validClass(resource: SecretProviderClassResource): ReturnType<typeof validateSpc> {
     const key = resource.metadata.uid ?? `${resource.metadata.namespace}/${resource.metadata.name}`;
     const cached = this.classes.get(key);
@@ -266,7 +283,8 @@ export class Reconciler {
 
     const plan = planRequests(valid.value, spc.value);
     const results = await this.o.fetcher.fetch(plan.requests, { force });
-    const outcomes = assembleItems(valid.value, plan, results);
+    const readPkcs12 = planNeedsPkcs12(plan, results) ? await this.pkcs12Reader() : undefined;
+    const outcomes = assembleItems(valid.value, plan, results, readPkcs12);
     const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
     const decision = decide({
       sync: valid.value,

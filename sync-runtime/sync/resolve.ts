@@ -3,7 +3,8 @@
  * which objects to request, and how fetched versions become Secret data items (with a per-item outcome).
  */
 import type { FetchResult, ObjectRequest, ProviderErrorInfo } from "../vault/types.ts";
-import { convertObject, tlsPart } from "./convert.ts";
+import { convertObject, needsPkcs12Reader, tlsPart } from "./convert.ts";
+import type { Pkcs12Reader } from "./pkcs12.ts";
 import type { SpcObject, SyncedObjectVersion, ValidSecretSync, ValidSpc } from "./types.ts";
 
 /** Where a sourcePath points: an object of the class and a version position (0 = newest or pinned). */
@@ -85,11 +86,27 @@ export type ItemOutcome =
       provider?: ProviderErrorInfo;
     };
 
-/** Turns fetch results into per-item outcomes (pure). */
+/**
+ * True when some item of the plan converts a PKCS#12-stored certificate to PEM, so the caller must load a
+ * {@link Pkcs12Reader} before {@link assembleItems} (pure).
+ */
+export function planNeedsPkcs12(plan: SyncPlan, results: readonly FetchResult[]): boolean {
+  return plan.items.some((p) => {
+    const result = results[p.requestIndex];
+    const version = result?.ok ? result.versions.find((v) => v.index === p.versionIndex) : undefined;
+    return version !== undefined && needsPkcs12Reader(p.object, version);
+  });
+}
+
+/**
+ * Turns fetch results into per-item outcomes (pure). `readPkcs12` is needed when {@link planNeedsPkcs12};
+ * without it such items fail with an internal-error message.
+ */
 export function assembleItems(
   sync: ValidSecretSync,
   plan: SyncPlan,
   results: readonly FetchResult[],
+  readPkcs12?: Pkcs12Reader,
 ): ItemOutcome[] {
   return sync.data.map((item, index) => {
     const p = plan.items[index]!;
@@ -109,7 +126,7 @@ export function assembleItems(
         message: `object ${p.objectId} has no version at position ${p.versionIndex} (it has ${result.versions.length})`,
       };
     }
-    const converted = convertObject(p.object, version, p.objectId);
+    const converted = convertObject(p.object, version, p.objectId, readPkcs12);
     if (!converted.ok) return { ...base, ok: false, kind: "content", message: converted.message };
     const split = tlsPart(sync.secretType, item.targetKey, converted.value, p.objectId);
     if (!split.ok) return { ...base, ok: false, kind: "content", message: split.message };
