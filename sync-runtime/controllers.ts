@@ -13,11 +13,13 @@ export function defaultExtraControllers(context: RuntimeContext): Controller[] {
   return [
     new AkvSyncController({
       kubeConfig: context.kubeConfig,
+      informers: context.informers,
       logger: context.logger,
       namespaces: context.config.namespaces,
     }),
     new RestartController({
       kubeConfig: context.kubeConfig,
+      informers: context.informers,
       registry: context.metrics.registry,
       logger: context.logger,
       namespaces: context.config.namespaces,

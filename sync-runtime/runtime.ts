@@ -13,6 +13,7 @@ import { serveHealth, serveMetrics } from "./http.ts";
 import type { Listening } from "./http.ts";
 import { createTokenSource } from "./identity.ts";
 import { KubeClient } from "./kube/client.ts";
+import { SharedInformers } from "./kube/informers.ts";
 import { LeaderElector } from "./leader.ts";
 import { describeError } from "./logger.ts";
 import { RuntimeMetrics } from "./metrics.ts";
@@ -37,6 +38,8 @@ export interface Controller {
 export interface RuntimeContext {
   kubeConfig: k8s.KubeConfig;
   kube: KubeClient;
+  /** The process's informers: controllers share one cache per kind and namespace. */
+  informers: SharedInformers;
   logger: Logger;
   metrics: RuntimeMetrics;
   config: RuntimeConfig;
@@ -74,6 +77,7 @@ export class SyncRuntime {
   vaultLayer: VaultLayer | undefined;
   private readonly deps: SyncRuntimeDeps;
   private controllers: Controller[] = [];
+  private informers: SharedInformers | undefined;
   private servers: Listening[] = [];
   private elector: LeaderElector | undefined;
   private leading = false;
@@ -141,8 +145,11 @@ export class SyncRuntime {
       });
     }
     this.fetcher = this.deps.fetcher ?? this.vaultLayer!.fetcher;
+    const informers = new SharedInformers(this.deps.kubeConfig, { logger: this.logger });
+    this.informers = informers;
     this.secretSyncs = new SecretSyncController({
       kube: this.kube,
+      informers,
       fetcher: this.fetcher,
       metrics: this.metrics,
       logger: this.logger,
@@ -163,6 +170,7 @@ export class SyncRuntime {
     const context: RuntimeContext = {
       kubeConfig: this.deps.kubeConfig,
       kube: this.kube,
+      informers,
       logger: this.logger,
       metrics: this.metrics,
       config: c,
@@ -223,5 +231,6 @@ export class SyncRuntime {
     for (const controller of [...this.controllers].reverse()) {
       await controller.stop();
     }
+    await this.informers?.stop();
   }
 }

@@ -3,7 +3,7 @@
  * changed). One serialized queue; a reconcile is triggered by the AKVSync's spec (generation) changing and by any
  * change of the SecretSyncs/SecretProviderClasses it owns, so its status follows their sync state.
  */
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   AKVSYNC_API_VERSION,
@@ -14,13 +14,15 @@ import {
   ItemState,
 } from "./constants.ts";
 import { expandAkvSync } from "./expand.ts";
-import { AkvSyncKube } from "./kube.ts";
+import { AkvSyncKube, RESOURCES } from "./kube.ts";
 import { planAkvSync } from "./plan.ts";
 import type { AkvPlan } from "./plan.ts";
 import { aggregateStatus } from "./status.ts";
 import type { SecretSyncState } from "./status.ts";
 import type { AkvSync } from "./types.ts";
 import { validateAkvSync } from "./validate.ts";
+import { SharedInformers } from "../kube/informers.ts";
+import { customKind } from "../kube/kinds.ts";
 import { KubeEventSink } from "../restarts/events.ts";
 import type { EventSink } from "../restarts/events.ts";
 
@@ -28,6 +30,8 @@ import type { EventSink } from "../restarts/events.ts";
 export interface AkvSyncControllerOptions {
   kubeConfig: k8s.KubeConfig;
   logger: Logger;
+  /** The process's shared informers. Default: the controller's own (started and stopped with it). */
+  informers?: SharedInformers;
   /** Serve only these namespaces (one watch per namespace and kind). Default (undefined or empty): all namespaces. */
   namespaces?: readonly string[];
   /** Delay before retrying a reconcile that failed on an API error, ms. Default 5000. */
@@ -49,7 +53,8 @@ export class AkvSyncController {
   private readonly logger: Logger;
   private readonly kube: AkvSyncKube;
   private readonly events: EventSink;
-  private readonly informers: Array<k8s.Informer<k8s.KubernetesObject>> = [];
+  private readonly informers: SharedInformers;
+  private readonly ownsInformers: boolean;
   private readonly akvCaches: Array<k8s.ObjectCache<AkvSync & k8s.KubernetesObject>> = [];
   private readonly syncCaches: Array<k8s.ObjectCache<Owned>> = [];
   private readonly dirty = new Set<string>();
@@ -61,6 +66,8 @@ export class AkvSyncController {
     this.options = options;
     this.logger = options.logger.child({ component: "keyfleet-akvsync" });
     this.kube = new AkvSyncKube(options.kubeConfig);
+    this.ownsInformers = options.informers === undefined;
+    this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     this.events = options.events ?? new KubeEventSink(options.kubeConfig, "keyfleet-akvsync", this.logger);
   }
 
@@ -97,8 +104,7 @@ export class AkvSyncController {
     this.running = false;
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
-    await Promise.all(this.informers.map((informer) => informer.stop()));
-    this.informers.length = 0;
+    if (this.ownsInformers) await this.informers.stop();
     await this.queue;
   }
 
@@ -140,18 +146,8 @@ export class AkvSyncController {
     kind: "AKVSync" | "SecretSync" | "SecretProviderClass",
     ns: string | undefined,
   ) {
-    const informer = k8s.makeInformer<T>(
-      this.options.kubeConfig,
-      AkvSyncKube.watchPath(kind, ns),
-      this.kube.lister<T>(kind, ns),
-    );
-    informer.on("error", (error: unknown) => {
-      this.logger.warn({ err: error, kind }, "watch failed; restarting");
-      if (!this.running) return;
-      setTimeout(() => void informer.start().catch(() => undefined), 5_000).unref();
-    });
-    this.informers.push(informer as unknown as k8s.Informer<k8s.KubernetesObject>);
-    return informer;
+    const kindOf = customKind<T>(this.options.kubeConfig, RESOURCES[kind]);
+    return this.informers.informer(kindOf, ns !== undefined ? { namespace: ns } : {});
   }
 
   private enqueueOwner(object: k8s.KubernetesObject): void {

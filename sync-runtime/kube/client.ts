@@ -1,12 +1,11 @@
 /**
  * The one wrapper over @kubernetes/client-node for the sync runtime: Secret apply/read, SecretSync status,
- * Events, TokenRequest, informers and Leases. Every error leaving it is a {@link KubeError} with a value-free
+ * Events, TokenRequest and Leases (informers: informers.ts). Every error leaving it is a {@link KubeError} with a value-free
  * message (Kubernetes error bodies are reduced to code, reason and a redacted message).
  */
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { COMPONENT, FIELD_MANAGER, SECRET_SYNC, TOKEN_EXCHANGE_AUDIENCE } from "../constants.ts";
-import type { SECRET_PROVIDER_CLASS } from "../constants.ts";
 import type { DesiredSecret } from "../sync/decide.ts";
 import type { SecretResource, SecretSyncStatus } from "../sync/types.ts";
 
@@ -324,38 +323,5 @@ export class KubeClient {
       if (error instanceof k8s.ApiException && error.code === 409) return false;
       throw toKubeError("update of Lease", error);
     }
-  }
-
-  /** Informer over SecretSyncs or SecretProviderClasses of one namespace (or all when undefined). */
-  customInformer<T extends k8s.KubernetesObject>(
-    resource: typeof SECRET_SYNC | typeof SECRET_PROVIDER_CLASS,
-    namespace?: string,
-  ): k8s.Informer<T> & k8s.ObjectCache<T> {
-    const { group, version, plural } = resource;
-    const path = namespace
-      ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
-      : `/apis/${group}/${version}/${plural}`;
-    const list = async () =>
-      (namespace
-        ? await this.custom.listNamespacedCustomObject({ group, version, plural, namespace })
-        : await this.custom.listClusterCustomObject({
-            group,
-            version,
-            plural,
-          })) as k8s.KubernetesListObject<T>;
-    return k8s.makeInformer<T>(this.kubeConfig, path, list);
-  }
-
-  /** Informer over Secrets carrying `labelSelector` in one namespace (or all). */
-  secretInformer(
-    labelSelector: string,
-    namespace?: string,
-  ): k8s.Informer<k8s.V1Secret> & k8s.ObjectCache<k8s.V1Secret> {
-    const path = namespace ? `/api/v1/namespaces/${namespace}/secrets` : "/api/v1/secrets";
-    const list = async () =>
-      namespace
-        ? await this.core.listNamespacedSecret({ namespace, labelSelector })
-        : await this.core.listSecretForAllNamespaces({ labelSelector });
-    return k8s.makeInformer<k8s.V1Secret>(this.kubeConfig, path, list, labelSelector);
   }
 }

@@ -10,6 +10,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { SharedInformers } from "../kube/informers.ts";
+import { customKind, listedKind, secretsKind, VALUES_OF_MANAGED_SECRETS } from "../kube/kinds.ts";
 import { createWorkloadAdapters, eventTarget, isConflict, workloadView } from "./adapters.ts";
 import type { Workload, WorkloadAdapter } from "./adapters.ts";
 import { ChangeBatcher } from "./batcher.ts";
@@ -36,6 +38,8 @@ import type { Scheduler } from "./scheduler.ts";
 export interface RestartControllerOptions {
   /** Kubernetes client configuration. */
   kubeConfig: k8s.KubeConfig;
+  /** The process's shared informers. Default: the controller's own (stopped with it). */
+  informers?: SharedInformers;
   /** The runtime's metrics registry. */
   registry: Registry;
   logger: Logger;
@@ -72,7 +76,6 @@ interface SpcPodStatusObject extends k8s.KubernetesObject {
 }
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
-const INFORMER_RESTART_MS = 5_000;
 
 /** Restarts Deployments, StatefulSets and DaemonSets whose Secrets change. */
 export class RestartController {
@@ -89,9 +92,8 @@ export class RestartController {
   private sources: SourceTracker;
   private readonly reported = new Map<string, Set<string>>();
   private readonly deferred = new Map<string, { changes: SourceChange[]; cancel: () => void }>();
-  private readonly informers: Array<
-    k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>
-  > = [];
+  private readonly informers: SharedInformers;
+  private readonly ownsInformers: boolean;
   private readonly workloadCaches = new Map<string, Array<k8s.ObjectCache<k8s.KubernetesObject>>>();
   private queue: Promise<void> = Promise.resolve();
   private running = false;
@@ -99,6 +101,8 @@ export class RestartController {
   constructor(options: RestartControllerOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: RESTART_COMPONENT });
+    this.ownsInformers = options.informers === undefined;
+    this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     this.scheduler = options.scheduler ?? createSystemScheduler();
     this.events = options.events ?? new KubeEventSink(options.kubeConfig, RESTART_COMPONENT, this.logger);
     this.adapters = options.adapters ?? createWorkloadAdapters(options.kubeConfig);
@@ -135,15 +139,11 @@ export class RestartController {
 
   /** Starts the watches of one namespace (or of all namespaces when `ns` is undefined). */
   private async watchScope(ns: string | undefined, followSpcs: boolean): Promise<void> {
-    const core = this.options.kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const secretPath = ns ? `/api/v1/namespaces/${ns}/secrets` : "/api/v1/secrets";
-    const secrets = this.informer<k8s.V1Secret>(
-      secretPath,
-      () =>
-        (ns ? core.listNamespacedSecret({ namespace: ns }) : core.listSecretForAllNamespaces()) as Promise<
-          k8s.KubernetesListObject<k8s.V1Secret>
-        >,
-    );
+    const scope = ns !== undefined ? { namespace: ns } : {};
+    const secrets = this.informers.informer(secretsKind(this.options.kubeConfig), {
+      ...scope,
+      retain: VALUES_OF_MANAGED_SECRETS,
+    });
     const onSecret = (secret: k8s.V1Secret, isUpdate: boolean) => {
       const seen = this.sources.secretSeen(secret, isUpdate);
       if (!seen) return;
@@ -160,11 +160,12 @@ export class RestartController {
     await secrets.start();
     if (followSpcs) await this.watchPodStatuses(ns);
     for (const adapter of this.adapters) {
-      const informer = this.informer<k8s.KubernetesObject>(
-        adapter.watchPath(ns),
-        async () =>
-          ({ items: await adapter.list(ns), metadata: {} }) as k8s.KubernetesListObject<k8s.KubernetesObject>,
+      const workloads = listedKind<k8s.KubernetesObject>(
+        `workloads.${adapter.kind}`,
+        (namespace) => adapter.watchPath(namespace),
+        (namespace) => adapter.list(namespace),
       );
+      const informer = this.informers.informer(workloads, scope);
       const check = (object: k8s.KubernetesObject) =>
         this.enqueue(() => this.reportAnnotationProblems({ ...(object as Workload), kind: adapter.kind }));
       informer.on("add", check);
@@ -181,8 +182,7 @@ export class RestartController {
     this.batcher.discardAll();
     for (const entry of this.deferred.values()) entry.cancel();
     this.deferred.clear();
-    await Promise.all(this.informers.map((informer) => informer.stop()));
-    this.informers.length = 0;
+    if (this.ownsInformers) await this.informers.stop();
     await this.queue;
   }
 
@@ -211,20 +211,6 @@ export class RestartController {
     return this.batcher.pending();
   }
 
-  private informer<T extends k8s.KubernetesObject>(
-    path: string,
-    list: () => Promise<k8s.KubernetesListObject<T>>,
-  ) {
-    const informer = k8s.makeInformer<T>(this.options.kubeConfig, path, list);
-    informer.on("error", (error: unknown) => {
-      this.logger.warn({ err: error, path }, "watch failed; restarting");
-      if (this.running)
-        this.scheduler.schedule(INFORMER_RESTART_MS, () => void informer.start().catch(() => undefined));
-    });
-    this.informers.push(informer as unknown as (typeof this.informers)[number]);
-    return informer;
-  }
-
   private async spcPodStatusesServed(): Promise<boolean> {
     const follow = this.options.followSecretProviderClasses ?? "auto";
     if (follow !== "auto") return follow;
@@ -240,19 +226,9 @@ export class RestartController {
   }
 
   private async watchPodStatuses(ns: string | undefined): Promise<void> {
-    const custom = this.options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    const { group, version, plural } = SPC_POD_STATUS;
-    const path = ns
-      ? `/apis/${group}/${version}/namespaces/${ns}/${plural}`
-      : `/apis/${group}/${version}/${plural}`;
-    const informer = this.informer<SpcPodStatusObject>(
-      path,
-      () =>
-        (ns
-          ? custom.listNamespacedCustomObject({ group, version, plural, namespace: ns })
-          : custom.listClusterCustomObject({ group, version, plural })) as Promise<
-          k8s.KubernetesListObject<SpcPodStatusObject>
-        >,
+    const informer = this.informers.informer(
+      customKind<SpcPodStatusObject>(this.options.kubeConfig, SPC_POD_STATUS),
+      ns !== undefined ? { namespace: ns } : {},
     );
     const onStatus = (object: SpcPodStatusObject, isUpdate: boolean) => {
       const seen = this.sources.podStatusSeen(object, isUpdate);

@@ -6,8 +6,10 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { MANAGED_SECRET_LABEL, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
+import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
 import type { KubeClient } from "../kube/client.ts";
+import type { SharedInformer, SharedInformers } from "../kube/informers.ts";
+import { customKind, secretsKind, VALUES_OF_MANAGED_SECRETS } from "../kube/kinds.ts";
 import { describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
@@ -22,6 +24,8 @@ import type { SecretProviderClassResource, SecretResource, SecretSyncResource } 
 /** Options of {@link SecretSyncController}. */
 export interface SecretSyncControllerOptions {
   kube: KubeClient;
+  /** The process's shared informers (the AKVSync controller reads the same SecretSync/class caches). */
+  informers: SharedInformers;
   fetcher: ObjectFetcher;
   metrics: RuntimeMetrics;
   logger: Logger;
@@ -41,20 +45,13 @@ export interface SecretSyncControllerOptions {
   random?: Random;
   /** Timers. Default real timers. */
   timers?: Timers;
-  /** Delay before restarting a failed informer, ms. Default 2000. */
-  informerRestartMs?: number;
-}
-
-/** Removes `metadata.managedFields` from a cached object (in place). */
-function stripManagedFields(o: k8s.KubernetesObject): void {
-  if (o.metadata?.managedFields) delete o.metadata.managedFields;
 }
 
 interface Work {
   force: boolean;
 }
 
-type Cache<T extends k8s.KubernetesObject> = k8s.Informer<T> & k8s.ObjectCache<T>;
+type Cache<T extends k8s.KubernetesObject> = SharedInformer<T>;
 
 /** Serves SecretSyncs. */
 export class SecretSyncController {
@@ -67,7 +64,6 @@ export class SecretSyncController {
   private readonly classes = new Map<string, Cache<k8s.KubernetesObject>>();
   private readonly secrets = new Map<string, Cache<k8s.V1Secret>>();
   private readonly generations = new Map<string, number>();
-  private readonly restartTimers = new Set<NodeJS.Timeout>();
   private synced = false;
   private stopped = false;
 
@@ -117,18 +113,25 @@ export class SecretSyncController {
   async start(): Promise<void> {
     const scopes = this.o.namespaces?.length ? this.o.namespaces : [undefined];
     const starts: Array<Promise<void>> = [];
+    const kubeConfig = this.o.kube.kubeConfig;
+    const kinds = {
+      syncs: customKind(kubeConfig, SECRET_SYNC),
+      classes: customKind(kubeConfig, SECRET_PROVIDER_CLASS),
+      secrets: secretsKind(kubeConfig),
+    };
     for (const ns of scopes) {
       const scope = ns ?? "";
-      const syncs = this.o.kube.customInformer<k8s.KubernetesObject>(SECRET_SYNC, ns);
-      const classes = this.o.kube.customInformer<k8s.KubernetesObject>(SECRET_PROVIDER_CLASS, ns);
-      const secrets = this.o.kube.secretInformer(MANAGED_SECRET_LABEL, ns);
+      const namespace = ns !== undefined ? { namespace: ns } : {};
+      const syncs = this.o.informers.informer(kinds.syncs, namespace);
+      const classes = this.o.informers.informer(kinds.classes, namespace);
+      // The runtime's one Secret cache, shared with the restart controller (values kept for managed Secrets).
+      const secrets = this.o.informers.informer(kinds.secrets, {
+        ...namespace,
+        retain: VALUES_OF_MANAGED_SECRETS,
+      }) as unknown as Cache<k8s.KubernetesObject>;
       this.syncs.set(scope, syncs);
       this.classes.set(scope, classes);
-      this.secrets.set(scope, secrets);
-      // managedFields are never read here; dropping them from the caches halves their memory.
-      for (const informer of [syncs, classes, secrets] as Array<Cache<k8s.KubernetesObject>>) {
-        for (const verb of ["add", "update"] as const) informer.on(verb, stripManagedFields);
-      }
+      this.secrets.set(scope, secrets as unknown as Cache<k8s.V1Secret>);
       syncs.on("add", (o) => this.onSync(o as SecretSyncResource));
       syncs.on("update", (o) => this.onSync(o as SecretSyncResource));
       syncs.on("delete", (o) => this.onSyncDeleted(o as SecretSyncResource));
@@ -137,15 +140,6 @@ export class SecretSyncController {
       }
       secrets.on("update", (o) => this.onSecret(o as unknown as SecretResource, false));
       secrets.on("delete", (o) => this.onSecret(o as unknown as SecretResource, true));
-      for (const [label, informer] of [
-        ["SecretSync", syncs],
-        ["SecretProviderClass", classes],
-        ["Secret", secrets],
-      ] as const) {
-        informer.on("error", (error: unknown) =>
-          this.restartInformer(label, informer as Cache<k8s.KubernetesObject>, error),
-        );
-      }
       // Secrets and classes first, so the first reconciles find them in the caches.
       starts.push(
         secrets
@@ -159,12 +153,9 @@ export class SecretSyncController {
     this.logger.info({ namespaces: this.o.namespaces ?? "all" }, "secretsync controller started");
   }
 
-  /** Stops informers and waits for running reconciles. */
+  /** Stops reconciling and waits for running reconciles (the shared informers are the runtime's to stop). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.restartTimers) clearTimeout(timer);
-    const informers = [...this.syncs.values(), ...this.classes.values(), ...this.secrets.values()];
-    await Promise.all(informers.map((i) => i.stop()));
     await this.queue.stop();
   }
 
@@ -173,6 +164,7 @@ export class SecretSyncController {
   }
 
   private onSync(sync: SecretSyncResource): void {
+    if (this.stopped) return;
     const key = this.key(sync);
     const generation = sync.metadata.generation ?? 0;
     const seen = this.generations.get(key);
@@ -192,6 +184,7 @@ export class SecretSyncController {
   }
 
   private onClass(spc: SecretProviderClassResource, verb: "add" | "update" | "delete"): void {
+    if (this.stopped) return;
     const ns = spc.metadata.namespace;
     const cache = this.syncs.get(this.o.namespaces?.length ? ns : "");
     for (const sync of (cache?.list(ns) ?? []) as SecretSyncResource[]) {
@@ -201,6 +194,7 @@ export class SecretSyncController {
   }
 
   private onSecret(secret: SecretResource, deleted: boolean): void {
+    if (this.stopped) return;
     const owner = secret.metadata.ownerReferences?.find((r) => r.kind === SECRET_SYNC.kind && r.controller);
     if (!owner || owner.name !== secret.metadata.name) return;
     const key = this.key(secret);
@@ -240,17 +234,5 @@ export class SecretSyncController {
 
   private gauges(): void {
     this.o.metrics.queue(this.queue.depth, this.queue.scheduled, this.generations.size);
-  }
-
-  private restartInformer(kind: string, informer: Cache<k8s.KubernetesObject>, error: unknown): void {
-    if (this.stopped) return;
-    this.logger.warn({ kind, err: describeError(error) }, "watch failed; restarting informer");
-    const timer = setTimeout(() => {
-      this.restartTimers.delete(timer);
-      if (!this.stopped) {
-        informer.start().catch((e: unknown) => this.restartInformer(kind, informer, e));
-      }
-    }, this.o.informerRestartMs ?? 2000);
-    this.restartTimers.add(timer);
   }
 }
