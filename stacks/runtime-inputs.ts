@@ -40,7 +40,17 @@ export function buildRuntimeBundle(entry: string = RUNTIME_ENTRY): string {
       js: "import { createRequire as __kfCreateRequire } from 'node:module'; const require = __kfCreateRequire(import.meta.url);",
     },
   });
-  return result.outputFiles[0]!.text;
+  return asciiOnly(result.outputFiles[0]!.text);
+}
+
+/**
+ * Escapes every non-ASCII UTF-16 unit as `\uXXXX` (pure). esbuild leaves a few in regular-expression literals;
+ * one such character makes V8 keep the whole 4 MB source as a two-byte string (8 MB of heap instead of 4). The
+ * escape means the same in strings, templates, regular expressions and identifiers (only a regular expression's
+ * `.source` text shows the escape).
+ */
+export function asciiOnly(source: string): string {
+  return source.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The runtime's CRDs from `keyfleetCrds()`; [] (with a warning on stderr) while that module does not exist. */
