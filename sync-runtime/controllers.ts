@@ -13,6 +13,7 @@ export function defaultExtraControllers(context: RuntimeContext): Controller[] {
   return [
     new AkvSyncController({
       kubeConfig: context.kubeConfig,
+      kube: context.kube,
       informers: context.informers,
       logger: context.logger,
       namespaces: context.config.namespaces,

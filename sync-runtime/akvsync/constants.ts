@@ -2,6 +2,7 @@
  * Every name, label, condition type, reason and message template the AKVSync controller writes. Docs
  * (docs/akvsync-restarts.md) are written from this file; change both together.
  */
+import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
 
 /** API group and version of AKVSync (the same group as SecretSync). */
 export const AKVSYNC_API_VERSION = "secret-sync.x-k8s.io/v1alpha1" as const;
@@ -119,4 +120,11 @@ export const AkvEventReason = {
   conflict: "ResourceNotOwned",
   immutable: "SecretTypeImmutable",
   applyFailed: "ApplyFailed",
+} as const;
+
+/** Group/version/plural of the kinds the AKVSync controller reads and writes. */
+export const RESOURCES = {
+  SecretProviderClass: SECRET_PROVIDER_CLASS,
+  SecretSync: SECRET_SYNC,
+  AKVSync: { group: "secret-sync.x-k8s.io", version: "v1alpha1", plural: AKVSYNC_PLURAL },
 } as const;

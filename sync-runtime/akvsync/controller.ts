@@ -11,17 +11,19 @@ import {
   AkvEventReason,
   AkvReason,
   AkvConditionType,
+  AKVSYNC_FIELD_MANAGER,
   ItemState,
+  RESOURCES,
 } from "./constants.ts";
 import { expandAkvSync } from "./expand.ts";
-import { AkvSyncKube, RESOURCES } from "./kube.ts";
 import { planAkvSync } from "./plan.ts";
-import type { AkvPlan } from "./plan.ts";
+import type { AkvPlan, ExistingObject } from "./plan.ts";
 import { aggregateStatus } from "./status.ts";
 import type { SecretSyncState } from "./status.ts";
-import type { AkvSync } from "./types.ts";
+import type { AkvSync, ObjectMeta } from "./types.ts";
 import { validateAkvSync } from "./validate.ts";
 import { SharedInformers } from "../kube/informers.ts";
+import { KubeClient } from "../kube/client.ts";
 import { customKind } from "../kube/kinds.ts";
 import { KubeEventSink } from "../restarts/events.ts";
 import type { EventSink } from "../restarts/events.ts";
@@ -30,6 +32,8 @@ import type { EventSink } from "../restarts/events.ts";
 export interface AkvSyncControllerOptions {
   kubeConfig: k8s.KubeConfig;
   logger: Logger;
+  /** The runtime's Kubernetes client. Default: one made from `kubeConfig`. */
+  kube?: KubeClient;
   /** The process's shared informers. Default: the controller's own (started and stopped with it). */
   informers?: SharedInformers;
   /** Serve only these namespaces (one watch per namespace and kind). Default (undefined or empty): all namespaces. */
@@ -51,7 +55,7 @@ export class AkvSyncController {
   readonly name = "akvsync";
   private readonly options: AkvSyncControllerOptions;
   private readonly logger: Logger;
-  private readonly kube: AkvSyncKube;
+  private readonly kube: KubeClient;
   private readonly events: EventSink;
   private readonly informers: SharedInformers;
   private readonly ownsInformers: boolean;
@@ -65,7 +69,7 @@ export class AkvSyncController {
   constructor(options: AkvSyncControllerOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: "keyfleet-akvsync" });
-    this.kube = new AkvSyncKube(options.kubeConfig);
+    this.kube = options.kube ?? new KubeClient(options.kubeConfig);
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     this.events = options.events ?? new KubeEventSink(options.kubeConfig, "keyfleet-akvsync", this.logger);
@@ -161,15 +165,18 @@ export class AkvSyncController {
     const [namespace, name] = id.split("/") as [string, string];
     const akv =
       this.akvCaches.map((c) => c.get(name, namespace)).find(Boolean) ??
-      (await this.kube.readAkvSync<AkvSync>(namespace, name));
+      ((await this.kube.readObject(RESOURCES.AKVSync, namespace, name)) as unknown as AkvSync | undefined);
     if (!akv || akv.metadata.deletionTimestamp || !akv.metadata.uid) return;
     const validation = validateAkvSync(akv.spec);
     const ref = { name, namespace, uid: akv.metadata.uid };
     const expansions = validation.spec ? expandAkvSync(ref, validation.spec, validation.valid) : [];
-    const existing = await this.kube.listExisting(namespace);
+    const existing = await this.existingObjects(namespace);
     const plan = planAkvSync(akv.metadata.uid, validation, expansions, existing);
     const created = await this.applyPlan(plan, new Set(existing.map((o) => `${o.kind}/${o.metadata.name}`)));
-    for (const object of plan.delete) await this.kube.delete(object);
+    for (const object of plan.delete) {
+      const { namespace: ns, name: objectName, uid } = object.metadata;
+      await this.kube.deleteObject(RESOURCES[object.kind], ns, objectName, uid);
+    }
     const secretSyncs = new Map<string, SecretSyncState>();
     for (const expansion of plan.applied) {
       for (const sync of expansion.secretSyncs) {
@@ -191,8 +198,22 @@ export class AkvSyncController {
       now: (this.options.now?.() ?? new Date()).toISOString(),
     });
     if (JSON.stringify(status) !== JSON.stringify(akv.status ?? {}))
-      await this.kube.writeStatus(namespace, name, status);
+      await this.kube.writeStatus(RESOURCES.AKVSync, namespace, name, status, AKVSYNC_FIELD_MANAGER);
     await this.emitEvents(akv, plan, status, created);
+  }
+
+  /** The SecretProviderClasses and SecretSyncs of a namespace, fresh from the apiserver (missing CRDs: none). */
+  private async existingObjects(namespace: string): Promise<ExistingObject[]> {
+    const out: ExistingObject[] = [];
+    for (const kind of ["SecretProviderClass", "SecretSync"] as const) {
+      for (const item of await this.kube.listObjects(RESOURCES[kind], namespace)) {
+        const spec = item.spec as { secretObject?: { type?: string } } | undefined;
+        const secretType = kind === "SecretSync" ? (spec?.secretObject?.type ?? "Opaque") : undefined;
+        const metadata = item.metadata as ObjectMeta; // JSON from the apiserver: timestamps are strings
+        out.push({ kind, metadata, ...(secretType !== undefined ? { secretType } : {}) });
+      }
+    }
+    return out;
   }
 
   /** Applies each item's objects; an item whose apply fails is reported on its own and does not stop the others. */
@@ -201,7 +222,7 @@ export class AkvSyncController {
     for (const expansion of [...plan.applied]) {
       try {
         for (const object of [expansion.secretProviderClass, ...expansion.secretSyncs]) {
-          await this.kube.apply(object);
+          await this.kube.applyObject(RESOURCES[object.kind], object, AKVSYNC_FIELD_MANAGER);
           if (!existed.has(`${object.kind}/${object.metadata.name}`))
             created.push(`${object.kind}/${object.metadata.name}`);
         }

@@ -1,113 +1,19 @@
 /**
- * The one wrapper over @kubernetes/client-node for the sync runtime: Secret apply/read, SecretSync status,
- * Events, TokenRequest and Leases (informers: informers.ts). Every error leaving it is a {@link KubeError} with a value-free
- * message (Kubernetes error bodies are reduced to code, reason and a redacted message).
+ * The one wrapper over @kubernetes/client-node for the sync runtime's calls: Secret apply/read, custom objects
+ * (server-side apply, guarded delete, list, status), Events, TokenRequest and Leases. Informers are in
+ * informers.ts, errors in errors.ts, the shared connection pool in pool.ts. Every error leaving it is a
+ * {@link KubeError} with a value-free message.
  */
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { COMPONENT, FIELD_MANAGER, SECRET_SYNC, TOKEN_EXCHANGE_AUDIENCE } from "../constants.ts";
 import type { DesiredSecret } from "../sync/decide.ts";
 import type { SecretResource, SecretSyncStatus } from "../sync/types.ts";
+import { isNotFound, toKubeError } from "./errors.ts";
+import { makeApiClient } from "./pool.ts";
 
 const APPLY = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply);
 const MERGE = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
-
-/** A failed Kubernetes call, reduced to value-free facts. */
-export class KubeError extends Error {
-  /** HTTP status, when the apiserver answered. */
-  readonly status: number | undefined;
-  /** metav1.Status reason (Conflict, Invalid, Forbidden, ...), when given. */
-  readonly statusReason: string | undefined;
-  constructor(
-    message: string,
-    status: number | undefined,
-    statusReason: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "KubeError";
-    this.status = status;
-    this.statusReason = statusReason;
-  }
-}
-
-/** Long base64/hex runs are replaced so an echoed value can never reach a log or status. */
-export function redact(text: string): string {
-  return text.replace(/[A-Za-z0-9+/=_-]{24,}/g, "[redacted]").slice(0, 400);
-}
-
-/** Turns anything thrown by client-node into a {@link KubeError} (pure). */
-export function toKubeError(what: string, error: unknown): KubeError {
-  if (error instanceof KubeError) return error;
-  if (error instanceof k8s.ApiException) {
-    let body: { reason?: string; message?: string } = {};
-    try {
-      body = (typeof error.body === "string" ? JSON.parse(error.body) : error.body) as typeof body;
-    } catch {
-      body = {};
-    }
-    const detail = body?.message ? `: ${redact(body.message)}` : "";
-    return new KubeError(
-      `${what} failed (HTTP ${error.code}${body?.reason ? ` ${body.reason}` : ""})${detail}`,
-      error.code,
-      body?.reason,
-      { cause: error },
-    );
-  }
-  const code = (error as { code?: unknown })?.code;
-  return new KubeError(
-    `${what} failed (${typeof code === "string" ? code : "no answer from the apiserver"})`,
-    undefined,
-    undefined,
-    { cause: error },
-  );
-}
-
-/** True for a 404. */
-export function isNotFound(error: unknown): boolean {
-  return (
-    (error instanceof k8s.ApiException && error.code === 404) ||
-    (error instanceof KubeError && error.status === 404)
-  );
-}
-
-/**
- * client-node's KubeConfig authentication builds a new HTTP agent (a new TLS connection) for every request.
- * This wraps it so all API clients made from one KubeConfig share one keep-alive connection pool: headers
- * (e.g. a rotated in-cluster token) still come from the KubeConfig on each request.
- */
-export function pooledAuthentication(kubeConfig: k8s.KubeConfig): k8s.SecurityAuthentication {
-  let dispatcher: ReturnType<k8s.RequestContext["getDispatcher"]>;
-  return {
-    getName: () => "keyfleet-pooled-kubeconfig",
-    async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
-      await kubeConfig.applySecurityAuthentication(context);
-      if (dispatcher === undefined) dispatcher = context.getDispatcher();
-      else context.setDispatcher(dispatcher);
-    },
-  };
-}
-
-const pools = new WeakMap<k8s.KubeConfig, k8s.SecurityAuthentication>();
-
-/** Like `kubeConfig.makeApiClient`, but every client of one KubeConfig shares one connection pool. */
-export function makeApiClient<T>(
-  kubeConfig: k8s.KubeConfig,
-  apiClientType: new (config: k8s.Configuration) => T,
-): T {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("the kubeconfig has no current cluster");
-  let auth = pools.get(kubeConfig);
-  if (!auth) {
-    auth = pooledAuthentication(kubeConfig);
-    pools.set(kubeConfig, auth);
-  }
-  const config = k8s.createConfiguration({
-    baseServer: new k8s.ServerConfiguration(cluster.server, {}),
-    authMethods: { default: auth },
-  });
-  return new apiClientType(config);
-}
 
 /** The object an Event is about. */
 export interface EventSubject {
@@ -116,6 +22,22 @@ export interface EventSubject {
   name: string;
   namespace: string;
   uid?: string;
+}
+
+/** Group/version/plural of a custom resource. */
+export interface CustomResource {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+/** A namespaced custom object as JSON (loosely typed: callers validate what they read). */
+export interface CustomObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; uid?: string };
+  spec?: unknown;
+  status?: unknown;
 }
 
 /** Thin client; construct one per process with the runtime's KubeConfig. */
@@ -185,14 +107,80 @@ export class KubeClient {
     }
   }
 
-  /**
-   * Writes SecretSync status (merge patch on the status subresource, guarded by resourceVersion when given so a
-   * concurrent writer makes this fail rather than be overwritten). Throws on any failure.
-   */
+  /** Writes SecretSync status (see {@link writeStatus}); throws on any failure, a concurrent writer included. */
   async writeSyncStatus(
     namespace: string,
     name: string,
     status: SecretSyncStatus,
+    resourceVersion?: string,
+  ): Promise<string | undefined> {
+    return this.writeStatus(SECRET_SYNC, namespace, name, status, FIELD_MANAGER, resourceVersion);
+  }
+
+  /** Server-side applies a custom object (forced: the caller decided it owns the object). */
+  async applyObject(resource: CustomResource, object: CustomObject, fieldManager: string): Promise<void> {
+    const { name, namespace } = object.metadata;
+    try {
+      await this.custom.patchNamespacedCustomObject(
+        { ...resource, namespace, name, body: object, fieldManager, force: true },
+        APPLY,
+      );
+    } catch (error) {
+      throw toKubeError(`apply of ${resource.plural} ${namespace}/${name}`, error);
+    }
+  }
+
+  /** Deletes a custom object only while it has `uid` (a re-created object of the same name is never hit); 404 is done. */
+  async deleteObject(resource: CustomResource, namespace: string, name: string, uid?: string): Promise<void> {
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        ...resource,
+        namespace,
+        name,
+        body: { preconditions: uid ? { uid } : {}, propagationPolicy: "Background" },
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw toKubeError(`delete of ${resource.plural} ${namespace}/${name}`, error);
+    }
+  }
+
+  /** Lists the custom objects of a namespace; a resource that is not served (CRD absent) lists as none. */
+  async listObjects(resource: CustomResource, namespace: string): Promise<CustomObject[]> {
+    try {
+      const list = (await this.custom.listNamespacedCustomObject({ ...resource, namespace })) as {
+        items?: CustomObject[];
+      };
+      return list.items ?? [];
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw toKubeError(`list of ${resource.plural} in ${namespace}`, error);
+    }
+  }
+
+  /** Reads one custom object (fresh, not from a cache), or undefined. */
+  async readObject(
+    resource: CustomResource,
+    namespace: string,
+    name: string,
+  ): Promise<CustomObject | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ ...resource, namespace, name })) as CustomObject;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toKubeError(`read of ${resource.plural} ${namespace}/${name}`, error);
+    }
+  }
+
+  /**
+   * Writes `status` (merge patch on the status subresource; `objects` always sent so an emptied list clears),
+   * guarded by resourceVersion when given. Returns the new resourceVersion.
+   */
+  async writeStatus(
+    resource: CustomResource,
+    namespace: string,
+    name: string,
+    status: { objects?: unknown[] },
+    fieldManager: string,
     resourceVersion?: string,
   ): Promise<string | undefined> {
     try {
@@ -201,36 +189,12 @@ export class KubeClient {
         status: { ...status, objects: status.objects ?? [] },
       };
       const result = (await this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: SECRET_SYNC.group,
-          version: SECRET_SYNC.version,
-          plural: SECRET_SYNC.plural,
-          namespace,
-          name,
-          body,
-          fieldManager: FIELD_MANAGER,
-        },
+        { ...resource, namespace, name, body, fieldManager },
         MERGE,
       )) as { metadata?: { resourceVersion?: string } };
       return result.metadata?.resourceVersion;
     } catch (error) {
-      throw toKubeError(`status write of SecretSync ${namespace}/${name}`, error);
-    }
-  }
-
-  /** Reads one SecretSync (fresh, not from a cache), or undefined. */
-  async readSecretSync(namespace: string, name: string): Promise<k8s.KubernetesObject | undefined> {
-    try {
-      return (await this.custom.getNamespacedCustomObject({
-        group: SECRET_SYNC.group,
-        version: SECRET_SYNC.version,
-        plural: SECRET_SYNC.plural,
-        namespace,
-        name,
-      })) as k8s.KubernetesObject;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw toKubeError(`read of SecretSync ${namespace}/${name}`, error);
+      throw toKubeError(`status write of ${resource.plural} ${namespace}/${name}`, error);
     }
   }
 

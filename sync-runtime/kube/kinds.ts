@@ -5,15 +5,9 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { MANAGED_SECRET_LABEL } from "../constants.ts";
-import { makeApiClient } from "./client.ts";
+import type { CustomResource } from "./client.ts";
+import { makeApiClient } from "./pool.ts";
 import type { ListQuery, Retention, WatchedKind } from "./informers.ts";
-
-/** Group/version/plural of a custom resource. */
-export interface CustomResource {
-  group: string;
-  version: string;
-  plural: string;
-}
 
 const page = (query: ListQuery) => ({
   limit: query.limit,

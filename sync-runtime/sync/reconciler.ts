@@ -5,7 +5,8 @@
  */
 import type { Logger } from "pino";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
-import type { EventSubject, KubeError } from "../kube/client.ts";
+import type { EventSubject } from "../kube/client.ts";
+import type { KubeError } from "../kube/errors.ts";
 import { describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
 import type { ObjectFetcher } from "../vault/types.ts";

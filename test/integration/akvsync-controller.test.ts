@@ -13,7 +13,7 @@ import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { AkvSyncController } from "../../sync-runtime/akvsync/controller.ts";
-import { RESOURCES } from "../../sync-runtime/akvsync/kube.ts";
+import { RESOURCES } from "../../sync-runtime/akvsync/constants.ts";
 import {
   akvSyncCrd,
   installCrds,

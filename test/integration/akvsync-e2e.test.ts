@@ -13,7 +13,7 @@ import { KubeHelper, waitFor } from "../../scripts/demo/kube.ts";
 import { startRuntime } from "../../scripts/demo/runtime.ts";
 import type { TestRuntime } from "../../scripts/demo/runtime.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
-import { RESOURCES } from "../../sync-runtime/akvsync/kube.ts";
+import { RESOURCES } from "../../sync-runtime/akvsync/constants.ts";
 import { defaultExtraControllers } from "../../sync-runtime/controllers.ts";
 import { installCrds } from "../../sync-runtime/crds/index.ts";
 import * as k8s from "@kubernetes/client-node";
