@@ -20,6 +20,7 @@ export function defaultExtraControllers(context: RuntimeContext): Controller[] {
     }),
     new RestartController({
       kubeConfig: context.kubeConfig,
+      kube: context.kube,
       informers: context.informers,
       registry: context.metrics.registry,
       logger: context.logger,

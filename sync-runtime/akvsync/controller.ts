@@ -72,7 +72,7 @@ export class AkvSyncController {
     this.kube = options.kube ?? new KubeClient(options.kubeConfig);
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
-    this.events = options.events ?? new KubeEventSink(options.kubeConfig, "keyfleet-akvsync", this.logger);
+    this.events = options.events ?? new KubeEventSink(this.kube, "keyfleet-akvsync", this.logger);
   }
 
   /** Starts watching AKVSyncs and the objects they own; resolves when the caches are filled. */

@@ -204,6 +204,7 @@ export class KubeClient {
     type: "Normal" | "Warning",
     reason: string,
     message: string,
+    component: string = COMPONENT,
   ): Promise<boolean> {
     const now = new Date();
     try {
@@ -214,12 +215,18 @@ export class KubeClient {
             name: `${subject.name}.${randomBytes(8).toString("hex")}`,
             namespace: subject.namespace,
           },
-          involvedObject: subject,
+          involvedObject: {
+            apiVersion: subject.apiVersion,
+            kind: subject.kind,
+            name: subject.name,
+            namespace: subject.namespace,
+            ...(subject.uid ? { uid: subject.uid } : {}),
+          },
           type,
           reason,
           message: message.length > 1000 ? `${message.slice(0, 999)}…` : message,
-          source: { component: COMPONENT },
-          reportingComponent: COMPONENT,
+          source: { component },
+          reportingComponent: component,
           reportingInstance: this.instance,
           firstTimestamp: now,
           lastTimestamp: now,

@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { KubeClient } from "../kube/client.ts";
 import { SharedInformers } from "../kube/informers.ts";
 import { customKind, listedKind, secretsKind, VALUES_OF_MANAGED_SECRETS } from "../kube/kinds.ts";
 import { createWorkloadAdapters, eventTarget, isConflict, workloadView } from "./adapters.ts";
@@ -38,6 +39,8 @@ import type { Scheduler } from "./scheduler.ts";
 export interface RestartControllerOptions {
   /** Kubernetes client configuration. */
   kubeConfig: k8s.KubeConfig;
+  /** The runtime's Kubernetes client (Events). Default: one made from `kubeConfig`. */
+  kube?: KubeClient;
   /** The process's shared informers. Default: the controller's own (stopped with it). */
   informers?: SharedInformers;
   /** The runtime's metrics registry. */
@@ -104,7 +107,9 @@ export class RestartController {
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     this.scheduler = options.scheduler ?? createSystemScheduler();
-    this.events = options.events ?? new KubeEventSink(options.kubeConfig, RESTART_COMPONENT, this.logger);
+    this.events =
+      options.events ??
+      new KubeEventSink(options.kube ?? new KubeClient(options.kubeConfig), RESTART_COMPONENT, this.logger);
     this.adapters = options.adapters ?? createWorkloadAdapters(options.kubeConfig);
     this.metrics = new RestartMetrics(options.registry);
     this.limiter = new NamespaceRateLimiter({
