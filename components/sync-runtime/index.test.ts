@@ -79,7 +79,7 @@ void test("bundle delivery: CRDs not preinstalled, namespace, RBAC, ConfigMap bu
   const dep = h.one("kubernetes:apps/v1:Deployment", "rt-deployment");
   const container = (at(dep.inputs, "spec.template.spec.containers") as Array<Record<string, unknown>>)[0]!;
   assert.equal(container.image, "node:26-alpine");
-  assert.deepEqual(container.command, ["node", "/runtime/sync-runtime.mjs", "run"]);
+  assert.deepEqual(container.command, ["node", "--lite-mode", "/runtime/sync-runtime.mjs", "run"]);
   const init = (at(dep.inputs, "spec.template.spec.initContainers") as Array<Record<string, unknown>>)[0]!;
   assert.equal(init.image, "node:26-alpine");
   assert.match(String((init.command as string[])[2]), /gunzipSync/);
