@@ -146,58 +146,92 @@ function failureMessage(failed: ReadonlyArray<Extract<ItemOutcome, { ok: false }
   return failed.map((f) => `${f.targetKey} (${f.sourcePath}): ${f.message}`).join("; ");
 }
 
-/** The decision (pure). */
-export function decide(input: DecideInput): Decision {
-  const { sync, outcomes, existing } = input;
-  const ownership = classifyOwnership(existing, sync.uid);
-  const secretName = `${sync.namespace}/${sync.name}`;
-  if (ownership.kind === "foreignLabel") {
+type Failed = Extract<ItemOutcome, { ok: false }>;
+type Succeeded = Extract<ItemOutcome, { ok: true }>;
+type FailDecision = Extract<Decision, { kind: "fail" }>;
+
+/** The refusal for a Secret keyfleet must not touch, or undefined (pure). */
+function ownershipFailure(ownership: Ownership, secretName: string): FailDecision | undefined {
+  if (ownership.kind === "foreignLabel")
     return {
       kind: "fail",
       reason: Reason.invalidClusterSecretLabelError,
       message: Message.foreignLabel(secretName),
     };
-  }
-  if (ownership.kind === "foreignOwner") {
+  if (ownership.kind === "foreignOwner")
     return {
       kind: "fail",
       reason: Reason.invalidClusterSecretAnnotationError,
       message: Message.foreignOwner(secretName, ownership.owner),
     };
-  }
-  const failed = outcomes.filter((o): o is Extract<ItemOutcome, { ok: false }> => !o.ok);
-  const succeeded = outcomes.filter((o): o is Extract<ItemOutcome, { ok: true }> => o.ok);
+  return undefined;
+}
+
+/** The failure when nothing is written: all items failed, or some did with partial sync off (pure). */
+function itemsFailure(failed: readonly Failed[], succeeded: readonly Succeeded[], partialSync: boolean) {
+  if (!failed.length || (partialSync && succeeded.length > 0)) return undefined;
   const retryAfterMs = failed
     .map((f) => f.provider?.retryAfterMs)
     .filter((v): v is number => v !== undefined)
     .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
-  if (failed.length && (!input.partialSync || succeeded.length === 0)) {
-    const message =
-      succeeded.length === 0 ? `${Message.allFailed}: ${failureMessage(failed)}` : failureMessage(failed);
-    return {
-      kind: "fail",
-      reason: failureReason(failed),
-      message,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    };
-  }
+  const message =
+    succeeded.length === 0 ? `${Message.allFailed}: ${failureMessage(failed)}` : failureMessage(failed);
+  const decision: FailDecision = {
+    kind: "fail",
+    reason: failureReason(failed),
+    message,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+  return decision;
+}
+
+/** The Secret's data and the object versions in it; a failed item keeps the last good value of a Secret of ours. */
+function assembleData(
+  input: DecideInput,
+  ownership: Ownership,
+  failed: readonly Failed[],
+  succeeded: readonly Succeeded[],
+) {
   const data: Record<string, Buffer> = {};
   const objects: SyncedObjectVersion[] = [];
   for (const o of succeeded) {
     data[o.targetKey] = o.value;
     objects.push(o.objectVersion);
   }
-  // Partial sync: a failed item keeps the Secret's last good value (only from a Secret that is ours).
-  if (ownership.kind === "ours" || ownership.kind === "adoptable") {
-    for (const f of failed) {
-      const kept = existing?.data?.[f.targetKey];
-      if (kept !== undefined) {
-        data[f.targetKey] = Buffer.from(kept, "base64");
-        const previous = input.previousObjects.find((p) => p.id === f.sourcePath);
-        if (previous) objects.push(previous);
-      }
-    }
+  if (ownership.kind !== "ours" && ownership.kind !== "adoptable") return { data, objects };
+  for (const f of failed) {
+    const kept = input.existing?.data?.[f.targetKey];
+    if (kept === undefined) continue;
+    data[f.targetKey] = Buffer.from(kept, "base64");
+    const previous = input.previousObjects.find((p) => p.id === f.sourcePath);
+    if (previous) objects.push(previous);
   }
+  return { data, objects };
+}
+
+/** The success reason and message (pure). */
+function successReason(
+  outcomes: readonly ItemOutcome[],
+  state: { partial: boolean; creating: boolean; valueChanged: boolean; forced: boolean },
+): { reason: Reason; message: string } {
+  if (state.partial) return { reason: Reason.partialSync, message: partialSummary(outcomes) };
+  if (state.creating) return { reason: Reason.createSucceeded, message: Message.created };
+  if (state.valueChanged || state.forced)
+    return { reason: Reason.updateValueChangeOrForceUpdateSucceeded, message: Message.updatedValue };
+  return { reason: Reason.updateNoValueChangeSucceeded, message: Message.noValueChange };
+}
+
+/** The decision (pure). */
+export function decide(input: DecideInput): Decision {
+  const { sync, outcomes, existing } = input;
+  const ownership = classifyOwnership(existing, sync.uid);
+  const refused = ownershipFailure(ownership, `${sync.namespace}/${sync.name}`);
+  if (refused) return refused;
+  const failed = outcomes.filter((o): o is Failed => !o.ok);
+  const succeeded = outcomes.filter((o): o is Succeeded => o.ok);
+  const failure = itemsFailure(failed, succeeded, input.partialSync);
+  if (failure) return failure;
+  const { data, objects } = assembleData(input, ownership, failed, succeeded);
   const size = Object.entries(data).reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (size > SECRET_DATA_LIMIT_BYTES) {
     return {
@@ -218,28 +252,17 @@ export function decide(input: DecideInput): Decision {
   });
   const partial = failed.length > 0;
   const matches = existing !== undefined && secretMatches(existing, secret);
-  const hashChanged = input.previousSyncHash !== hash;
   const creating = ownership.kind === "absent";
   const forced = input.previousForce !== undefined && input.previousForce !== sync.forceSynchronization;
-  const valueChanged = !matches && !creating;
-  let reason: Reason;
-  let message: string;
-  if (partial) {
-    reason = Reason.partialSync;
-    message = partialSummary(outcomes);
-  } else if (creating) {
-    reason = Reason.createSucceeded;
-    message = Message.created;
-  } else if (valueChanged || forced) {
-    reason = Reason.updateValueChangeOrForceUpdateSucceeded;
-    message = Message.updatedValue;
-  } else {
-    reason = Reason.updateNoValueChangeSucceeded;
-    message = Message.noValueChange;
-  }
+  const { reason, message } = successReason(outcomes, {
+    partial,
+    creating,
+    valueChanged: !matches && !creating,
+    forced,
+  });
   // A changed hash with matching content (spec or class changed) still applies once, so fields dropped from the
   // spec (labels, annotations) leave the Secret; server-side apply makes an identical write a no-op.
-  const write = !matches || forced || hashChanged;
+  const write = !matches || forced || input.previousSyncHash !== hash;
   return {
     kind: write ? "write" : "noop",
     ready: !partial,

@@ -72,52 +72,34 @@ export function classNameOf(sync: SecretSyncResource): string {
   return typeof name === "string" ? name : "";
 }
 
-/** Validates a SecretSync spec on its own (pure). */
-export function validateSecretSync(sync: SecretSyncResource): Validated<ValidSecretSync> {
-  const result = specSchema.safeParse(sync.spec ?? {});
-  if (!result.success) {
-    return {
-      ok: false,
-      problems: result.error.issues.map((i) => ({
-        path: ["spec", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
-          .join(".")
-          .replace(/\.\[/g, "["),
-        message: i.code === "invalid_type" && i.input === undefined ? "is required" : i.message,
-      })),
-    };
-  }
-  const spec = result.data;
+/** A reference to an object of the SecretSync's own namespace: no namespace prefix, a DNS-1123 subdomain. */
+function checkLocalName(path: string, value: string, what: string): FieldProblem[] {
+  if (crossNamespace(value))
+    return [{ path, message: `must name a ${what} of the SecretSync's own namespace (no namespace prefix)` }];
+  if (!DNS_SUBDOMAIN_PATTERN.test(value) || value.length > 253)
+    return [{ path, message: "must be a DNS-1123 subdomain" }];
+  return [];
+}
+
+/** The Secret type: forbidden types, known types and custom `<domain>/<name>` (pure). */
+function checkSecretType(type: string): FieldProblem[] {
+  const path = "spec.secretObject.type";
+  if (FORBIDDEN_SECRET_TYPES.has(type)) return [{ path, message: `${type} cannot be synced` }];
+  if (!(type in SECRET_TYPE_REQUIRED_KEYS) && !CUSTOM_SECRET_TYPE_PATTERN.test(type))
+    return [
+      {
+        path,
+        message: `must be one of ${Object.keys(SECRET_TYPE_REQUIRED_KEYS).join(", ")} or a custom <domain>/<name>`,
+      },
+    ];
+  return [];
+}
+
+/** Target keys: allowed characters, no duplicates, and the keys the Secret type needs (pure). */
+function checkTargetKeys(type: string, data: ReadonlyArray<{ targetKey: string }>): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (crossNamespace(spec.serviceAccountName)) {
-    problems.push({
-      path: "spec.serviceAccountName",
-      message: "must name a ServiceAccount of the SecretSync's own namespace (no namespace prefix)",
-    });
-  } else if (!DNS_SUBDOMAIN_PATTERN.test(spec.serviceAccountName) || spec.serviceAccountName.length > 253) {
-    problems.push({ path: "spec.serviceAccountName", message: "must be a DNS-1123 subdomain" });
-  }
-  if (crossNamespace(spec.secretProviderClassName)) {
-    problems.push({
-      path: "spec.secretProviderClassName",
-      message: "must name a SecretProviderClass of the SecretSync's own namespace (no namespace prefix)",
-    });
-  } else if (
-    !DNS_SUBDOMAIN_PATTERN.test(spec.secretProviderClassName) ||
-    spec.secretProviderClassName.length > 253
-  ) {
-    problems.push({ path: "spec.secretProviderClassName", message: "must be a DNS-1123 subdomain" });
-  }
-  const type = spec.secretObject.type || "Opaque";
-  if (FORBIDDEN_SECRET_TYPES.has(type)) {
-    problems.push({ path: "spec.secretObject.type", message: `${type} cannot be synced` });
-  } else if (!(type in SECRET_TYPE_REQUIRED_KEYS) && !CUSTOM_SECRET_TYPE_PATTERN.test(type)) {
-    problems.push({
-      path: "spec.secretObject.type",
-      message: `must be one of ${Object.keys(SECRET_TYPE_REQUIRED_KEYS).join(", ")} or a custom <domain>/<name>`,
-    });
-  }
   const firstIndex = new Map<string, number>();
-  spec.secretObject.data.forEach((item, index) => {
+  data.forEach((item, index) => {
     const path = `spec.secretObject.data[${index}].targetKey`;
     if (!SECRET_KEY_PATTERN.test(item.targetKey) || item.targetKey.length > 253) {
       problems.push({ path, message: "may hold only letters, digits, '-', '_', '.' (max 253)" });
@@ -138,6 +120,31 @@ export function validateSecretSync(sync: SecretSyncResource): Validated<ValidSec
       message: `type ${type} needs targetKey "username" or "password"`,
     });
   }
+  return problems;
+}
+
+/** Validates a SecretSync spec on its own (pure). */
+export function validateSecretSync(sync: SecretSyncResource): Validated<ValidSecretSync> {
+  const result = specSchema.safeParse(sync.spec ?? {});
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((i) => ({
+        path: ["spec", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
+          .join(".")
+          .replace(/\.\[/g, "["),
+        message: i.code === "invalid_type" && i.input === undefined ? "is required" : i.message,
+      })),
+    };
+  }
+  const spec = result.data;
+  const type = spec.secretObject.type || "Opaque";
+  const problems: FieldProblem[] = [
+    ...checkLocalName("spec.serviceAccountName", spec.serviceAccountName, "ServiceAccount"),
+    ...checkLocalName("spec.secretProviderClassName", spec.secretProviderClassName, "SecretProviderClass"),
+    ...checkSecretType(type),
+    ...checkTargetKeys(type, spec.secretObject.data),
+  ];
   if (spec.secretObject.labels?.[MANAGED_SECRET_LABEL] !== undefined) {
     problems.push({
       path: `spec.secretObject.labels.${MANAGED_SECRET_LABEL}`,
