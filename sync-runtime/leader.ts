@@ -120,6 +120,34 @@ export class LeaderElector {
     else this.onStop();
   }
 
+  /** Creates, takes over or renews the Lease as decided; false when not written (conflict or nothing to do). */
+  private async writeLease(
+    decision: ReturnType<typeof leaseDecision>,
+    lease: k8s.V1Lease | undefined,
+    spec: { holderIdentity: string; leaseDurationSeconds: number; renewTime: k8s.V1MicroTime },
+    now: Date,
+  ): Promise<boolean> {
+    if (decision === "acquire" && !lease) {
+      return this.o.kube.createLease({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: this.name, namespace: this.o.namespace },
+        spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+      });
+    }
+    if (decision === "acquire" && lease) {
+      const leaseTransitions = (lease.spec?.leaseTransitions ?? 0) + 1;
+      return this.o.kube.replaceLease({
+        ...lease,
+        spec: withMicroTimes({ ...lease.spec, ...spec, acquireTime: microTime(now), leaseTransitions }),
+      });
+    }
+    if (decision === "renew" && lease) {
+      return this.o.kube.replaceLease({ ...lease, spec: withMicroTimes({ ...lease.spec, ...spec }) });
+    }
+    return false;
+  }
+
   private async round(): Promise<void> {
     if (this.stopped) return;
     const durationSeconds = this.o.leaseDurationSeconds ?? 15;
@@ -132,28 +160,7 @@ export class LeaderElector {
         leaseDurationSeconds: durationSeconds,
         renewTime: microTime(now),
       };
-      let ok = false;
-      if (decision === "acquire" && !lease) {
-        ok = await this.o.kube.createLease({
-          apiVersion: "coordination.k8s.io/v1",
-          kind: "Lease",
-          metadata: { name: this.name, namespace: this.o.namespace },
-          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-        });
-      } else if (decision === "acquire" && lease) {
-        const transitions = (lease.spec?.leaseTransitions ?? 0) + 1;
-        ok = await this.o.kube.replaceLease({
-          ...lease,
-          spec: withMicroTimes({
-            ...lease.spec,
-            ...spec,
-            acquireTime: microTime(now),
-            leaseTransitions: transitions,
-          }),
-        });
-      } else if (decision === "renew" && lease) {
-        ok = await this.o.kube.replaceLease({ ...lease, spec: withMicroTimes({ ...lease.spec, ...spec }) });
-      }
+      const ok = await this.writeLease(decision, lease, spec, now);
       if (ok) this.lastRenewMs = now.getTime();
       if (!this.stopped)
         this.setLeading(

@@ -149,6 +149,52 @@ export function parseVaultUrls(input: { value: string; label: string } | undefin
   return out;
 }
 
+/** Parses the flags (strict: unknown flags name the allowed ones). */
+function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: "string" as const }]));
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    const flags = Object.keys(FLAGS)
+      .map((f) => `--${f}`)
+      .join(" ");
+    throw new ConfigError(`${(error as Error).message}; flags: ${flags}`);
+  }
+}
+
+/** The vault URL template: https, with a `{name}` placeholder. */
+function vaultUrlTemplateOf(template: { value: string; label: string } | undefined): string {
+  const value = template?.value ?? "https://{name}.vault.azure.net";
+  if (!value.includes("{name}") || !value.startsWith("https://")) {
+    throw new ConfigError(
+      `${template?.label ?? "--vault-url-template"}: must be an https URL containing {name}`,
+    );
+  }
+  return value;
+}
+
+/** Comma-separated namespace names (empty = all). */
+function namespacesOf(value: string | undefined): string[] {
+  const namespaces = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const ns of namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
+      throw new ConfigError(`--namespaces: "${ns}" is not a namespace name`);
+  }
+  return namespaces;
+}
+
+/** A pino level. */
+function logLevelOf(value: string | undefined): string {
+  const level = value ?? "info";
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
+    throw new ConfigError(`--log-level: "${level}" must be one of trace, debug, info, warn, error`);
+  }
+  return level;
+}
+
 /**
  * Builds the configuration from argv (flags after `run`) and env (pure given its inputs).
  * @throws ConfigError naming the flag/variable.
@@ -158,18 +204,7 @@ export function parseRuntimeConfig(
   env: Readonly<Record<string, string | undefined>>,
   hostname = "keyfleet",
 ): RuntimeConfig {
-  const options = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: "string" as const }]));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true })
-      .values as typeof values;
-  } catch (error) {
-    throw new ConfigError(
-      `${(error as Error).message}; flags: ${Object.keys(FLAGS)
-        .map((f) => `--${f}`)
-        .join(" ")}`,
-    );
-  }
+  const values = parseFlags(argv);
   const get = (flag: FlagName): { value: string; label: string } | undefined => {
     const fromFlag = values[flag];
     if (typeof fromFlag === "string") return { value: fromFlag, label: `--${flag}` };
@@ -189,29 +224,13 @@ export function parseRuntimeConfig(
   };
   const poll = get("rotation-poll-interval");
   const jitter = get("jitter");
-  const template = get("vault-url-template");
-  const vaultUrlTemplate = template?.value ?? "https://{name}.vault.azure.net";
-  if (!vaultUrlTemplate.includes("{name}") || !vaultUrlTemplate.startsWith("https://")) {
-    throw new ConfigError(
-      `${template?.label ?? "--vault-url-template"}: must be an https URL containing {name}`,
-    );
-  }
+  const vaultUrlTemplate = vaultUrlTemplateOf(get("vault-url-template"));
   const authority = get("authority-host");
   if (authority && !authority.value.startsWith("https://"))
     throw new ConfigError(`${authority.label}: must be an https URL`);
   const vaultUrls = parseVaultUrls(get("vault-urls"));
-  const namespaces = (str("namespaces") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const ns of namespaces) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
-      throw new ConfigError(`--namespaces: "${ns}" is not a namespace name`);
-  }
-  const level = str("log-level") ?? "info";
-  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
-    throw new ConfigError(`--log-level: "${level}" must be one of trace, debug, info, warn, error`);
-  }
+  const namespaces = namespacesOf(str("namespaces"));
+  const level = logLevelOf(str("log-level"));
   const config: RuntimeConfig = {
     namespaces,
     controllerName: str("controller-name") || DEFAULT_CONTROLLER_NAME,
