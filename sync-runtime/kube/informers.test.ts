@@ -42,6 +42,29 @@ describe("slimObject", () => {
     assert.equal("managedFields" in o.metadata, false);
   });
 
+  it("shares the strings objects repeat, not timestamps or hashes", () => {
+    const seen: string[] = [];
+    const o = object() as ReturnType<typeof object> & { status: Record<string, unknown> };
+    o.status.syncHash = "f00d";
+    (o.status.conditions as Array<Record<string, string>>)[0]!.lastTransitionTime = "2026-11-23T12:00:00Z";
+    slimObject(o as k8s.KubernetesObject, (text) => {
+      seen.push(text);
+      return text;
+    });
+    assert.deepEqual(seen.sort(), [
+      "AKVSync",
+      "CreateSucceeded",
+      "Ready",
+      "SecretSync",
+      "True",
+      "abc",
+      "db/0",
+      "ok",
+      "secret-sync.x-k8s.io/v1alpha1",
+      "v1",
+    ]);
+  });
+
   it("leaves objects without metadata or status alone", () => {
     const o = { apiVersion: "v1", kind: "List" };
     slimObject(o, makeInterner());

@@ -110,11 +110,16 @@ export function slimObject(object: k8s.KubernetesObject, intern: (text: string) 
   }
   const status = o.status;
   if (!isRecord(status)) return;
-  for (const list of [status.conditions, status.objects]) {
+  // Condition type/status/reason/message and Key Vault object ids/versions repeat across SecretSyncs; timestamps
+  // and hashes do not, and would only fill the table.
+  const repeated = [
+    [status.conditions, ["type", "status", "reason", "message"]],
+    [status.objects, ["id", "version"]],
+  ] as const;
+  for (const [list, fields] of repeated) {
     for (const item of Array.isArray(list) ? list : []) {
       if (!isRecord(item)) continue;
-      for (const [field, value] of Object.entries(item))
-        if (typeof value === "string") item[field] = intern(value);
+      for (const field of fields) if (typeof item[field] === "string") item[field] = intern(item[field]);
     }
   }
 }
