@@ -38,7 +38,11 @@ export interface WatchedKind<T extends k8s.KubernetesObject = k8s.KubernetesObje
   listPage(namespace: string | undefined, query: ListQuery): Promise<k8s.KubernetesListObject<T>>;
 }
 
-/** What a cache keeps of each object beyond the default slimming (applied after the handlers ran). */
+/**
+ * What a cache keeps of each object beyond the default slimming, applied after the handlers of each event ran.
+ * A handler added after the informer synced is replayed the retained objects, so only consumers that need no
+ * more than the retained shape should share an informer with a retention.
+ */
 export interface Retention<T> {
   /** Part of the informer's identity: informers with different retention are separate. */
   readonly name: string;

@@ -4,10 +4,9 @@
  * API clients share the KubeConfig's connection pool (client.ts `makeApiClient`).
  */
 import * as k8s from "@kubernetes/client-node";
-import { MANAGED_SECRET_LABEL } from "../constants.ts";
 import type { CustomResource } from "./client.ts";
 import { makeApiClient } from "./pool.ts";
-import type { ListQuery, Retention, WatchedKind } from "./informers.ts";
+import type { ListQuery, WatchedKind } from "./informers.ts";
 
 const page = (query: ListQuery) => ({
   limit: query.limit,
@@ -27,21 +26,6 @@ export function secretsKind(kubeConfig: k8s.KubeConfig): WatchedKind<k8s.V1Secre
         : core.listSecretForAllNamespaces(page(query)),
   };
 }
-
-/**
- * The retention of the runtime's one Secret cache (every Secret of the served namespaces). The SecretSync
- * controller reads the data of the Secrets it manages (a partial sync keeps the last value of a failed item) and
- * only the metadata of others (a foreign Secret of a SecretSync's name is refused, never adopted); the restart
- * controller fingerprints each Secret as it arrives and never reads the cache. So values are kept only for
- * Secrets that carry the managed label.
- */
-export const VALUES_OF_MANAGED_SECRETS: Retention<k8s.V1Secret> = {
-  name: "values-of-managed-secrets",
-  apply(secret) {
-    // Assigned, not deleted: `delete` turns a V8 object into a hash table, larger than the values it dropped.
-    if (secret.metadata?.labels?.[MANAGED_SECRET_LABEL] === undefined) secret.data = undefined;
-  },
-};
 
 /** A custom resource (SecretSync, SecretProviderClass, AKVSync, SecretProviderClassPodStatus). */
 export function customKind<T extends k8s.KubernetesObject = k8s.KubernetesObject>(

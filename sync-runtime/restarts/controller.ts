@@ -12,7 +12,8 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { KubeClient } from "../kube/client.ts";
 import { SharedInformers } from "../kube/informers.ts";
-import { customKind, listedKind, secretsKind, VALUES_OF_MANAGED_SECRETS } from "../kube/kinds.ts";
+import type { Retention } from "../kube/informers.ts";
+import { customKind, listedKind, secretsKind } from "../kube/kinds.ts";
 import { createWorkloadAdapters, eventTarget, isConflict, workloadView } from "./adapters.ts";
 import type { Workload, WorkloadAdapter } from "./adapters.ts";
 import { ChangeBatcher } from "./batcher.ts";
@@ -79,6 +80,20 @@ interface SpcPodStatusObject extends k8s.KubernetesObject {
 }
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/**
+ * The restart controller fingerprints each Secret as it arrives (its handlers run before the retention) and never
+ * reads its cache, so that cache keeps no values. It is this controller's own informer (no other controller asks
+ * for this retention), and its handlers are registered before it starts, so no handler is ever replayed a Secret
+ * without its data.
+ */
+const SECRET_METADATA_ONLY: Retention<k8s.V1Secret> = {
+  name: "metadata-only",
+  apply(secret) {
+    // Assigned, not deleted: `delete` turns a V8 object into a hash table, larger than the values it dropped.
+    secret.data = undefined;
+  },
+};
 
 /** Restarts Deployments, StatefulSets and DaemonSets whose Secrets change. */
 export class RestartController {
@@ -147,7 +162,7 @@ export class RestartController {
     const scope = ns !== undefined ? { namespace: ns } : {};
     const secrets = this.informers.informer(secretsKind(this.options.kubeConfig), {
       ...scope,
-      retain: VALUES_OF_MANAGED_SECRETS,
+      retain: SECRET_METADATA_ONLY,
     });
     const onSecret = (secret: k8s.V1Secret, isUpdate: boolean) => {
       const seen = this.sources.secretSeen(secret, isUpdate);

@@ -6,10 +6,10 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
+import { MANAGED_SECRET_LABEL, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { SharedInformer, SharedInformers } from "../kube/informers.ts";
-import { customKind, secretsKind, VALUES_OF_MANAGED_SECRETS } from "../kube/kinds.ts";
+import { customKind, secretsKind } from "../kube/kinds.ts";
 import { describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
 import { WorkQueue } from "../queue.ts";
@@ -124,10 +124,10 @@ export class SecretSyncController {
       const namespace = ns !== undefined ? { namespace: ns } : {};
       const syncs = this.o.informers.informer(kinds.syncs, namespace);
       const classes = this.o.informers.informer(kinds.classes, namespace);
-      // The runtime's one Secret cache, shared with the restart controller (values kept for managed Secrets).
+      // Only the Secrets keyfleet manages (a foreign Secret of a SecretSync's name is read on demand, and refused).
       const secrets = this.o.informers.informer(kinds.secrets, {
         ...namespace,
-        retain: VALUES_OF_MANAGED_SECRETS,
+        labelSelector: MANAGED_SECRET_LABEL,
       }) as unknown as Cache<k8s.KubernetesObject>;
       this.syncs.set(scope, syncs);
       this.classes.set(scope, classes);
