@@ -83,13 +83,20 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /**
  * The restart controller fingerprints each Secret as it arrives (its handlers run before the retention) and never
- * reads its cache, so that cache keeps no values. It is this controller's own informer (no other controller asks
- * for this retention), and its handlers are registered before it starts, so no handler is ever replayed a Secret
- * without its data.
+ * reads its cache, so that cache keeps only what the informer itself needs: the identity and resourceVersion. It
+ * is this controller's own informer (no other controller asks for this retention), and its handlers are
+ * registered before it starts, so no handler is ever replayed a Secret without its data.
  */
-const SECRET_METADATA_ONLY: Retention<k8s.V1Secret> = {
-  name: "metadata-only",
+const SECRET_IDENTITY_ONLY: Retention<k8s.V1Secret> = {
+  name: "identity-only",
   apply(secret) {
+    const { name, namespace, uid, resourceVersion } = secret.metadata ?? {};
+    secret.metadata = {
+      ...(name !== undefined ? { name } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    };
     // Assigned, not deleted: `delete` turns a V8 object into a hash table, larger than the values it dropped.
     secret.data = undefined;
   },
@@ -162,7 +169,7 @@ export class RestartController {
     const scope = ns !== undefined ? { namespace: ns } : {};
     const secrets = this.informers.informer(secretsKind(this.options.kubeConfig), {
       ...scope,
-      retain: SECRET_METADATA_ONLY,
+      retain: SECRET_IDENTITY_ONLY,
     });
     const onSecret = (secret: k8s.V1Secret, isUpdate: boolean) => {
       const seen = this.sources.secretSeen(secret, isUpdate);
