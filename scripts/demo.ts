@@ -2,13 +2,15 @@
  * `npm run demo` — keyfleet's main job on the local proving ground, end to end:
  * brings up (or reuses) the proving ground, installs the CRDs, stores secrets and a certificate in the local
  * vault, registers the namespace's workload identity, applies a SecretProviderClass and SecretSyncs, runs the
- * sync runtime in-process (real vault layer behind the counting proxy), rotates a secret, and prints a
- * timeline plus a `kubectl describe`-like table (versions and keyed hashes — never values). Exits 0 on success.
+ * sync runtime in-process with the controllers `keyfleet run` starts (SecretSync, AKVSync, restarts; real vault
+ * layer behind the counting proxy), rotates a secret, and prints a timeline plus a `kubectl describe`-like table
+ * (versions and keyed hashes — never values). Then it rotates two vault secrets behind a Reloader-annotated
+ * Deployment and shows the runtime's restart controller rolling it exactly once. Exits 0 on success.
  */
 import { createHash } from "node:crypto";
 import { openAzure } from "./demo/azure.ts";
 import { KubeHelper, objectsParameter, waitFor, waitForReason } from "./demo/kube.ts";
-import { restartsDemo } from "./demo/restarts.ts";
+import { demoControllers, restartsDemo } from "./demo/restarts.ts";
 import { startRuntime } from "./demo/runtime.ts";
 import { startProvingGround } from "./local/ground.ts";
 import { Reason } from "../sync-runtime/constants.ts";
@@ -58,6 +60,7 @@ try {
   await azure.createCertificate(names.tls);
   step(`vault: stored ${names.db} (v ${dbV1.slice(0, 8)}), ${names.api}, certificate ${names.tls}`);
 
+  const controllers = demoControllers();
   const rt = await startRuntime({
     env,
     kubeConfig: kube.kubeConfig,
@@ -67,9 +70,12 @@ try {
     jitterSeconds: 1,
     logLevel: "warn",
     echo: (line) => process.stderr.write(`runtime: ${line}\n`),
+    extraControllers: controllers.extraControllers,
   });
   cleanups.unshift(() => rt.stop());
-  step("sync runtime started in-process (poll 3 s + jitter ≤ 1 s, partial sync on)");
+  step(
+    "sync runtime started in-process as `keyfleet run` composes it: SecretSync, AKVSync and restart controllers (poll 3 s + jitter ≤ 1 s, partial sync on)",
+  );
 
   await kube.applySpc(ns, "payments", {
     keyvaultName: env.vault.vaultName,
@@ -175,8 +181,20 @@ try {
     `kubernetes writes by the runtime: ${await rt.runtime.metrics.total("keyfleet_secret_writes_total")} Secret applies, ${await rt.runtime.metrics.total("keyfleet_status_writes_total")} status writes`,
   );
   out("");
-  out("workload restarts (Reloader pattern; the two Secrets are rewritten the way the runtime writes them)");
-  await restartsDemo({ kubeConfig: kube.kubeConfig, log: (line) => out(`  ${line}`) });
+  out(
+    "workload restarts (Reloader pattern: Key Vault → sync runtime → Secrets → the runtime's restart controller)",
+  );
+  await restartsDemo({
+    kube,
+    azure,
+    runtime: rt.runtime,
+    restarts: controllers.restartController(),
+    namespace: ns,
+    identity: { serviceAccountName: "payments-sa", clientID: clientId, tenantID: env.identity.tenantId },
+    keyvaultName: env.vault.vaultName,
+    tag,
+    log: (line) => out(`  ${line}`),
+  });
   out("");
   out(
     "demo finished: the Secret followed the rotation, the Deployment rolled once; no secret value was printed.",
