@@ -56,8 +56,9 @@ export const RUNTIME_NODE_OPTIONS = "--max-old-space-size=128 --max-semi-space-s
 
 /**
  * V8 flags on the runtime's command line (NODE_OPTIONS does not accept them). `--lite-mode` keeps V8 to its
- * interpreter and allocates feedback lazily: measured with 10,000 SecretSyncs (npm run bench) it cut RSS by about
- * a quarter (194 → 145 MiB) for the same CPU time, because the runtime waits on I/O far more than it computes.
+ * interpreter and allocates feedback lazily: measured with 10,000 SecretSyncs (npm run bench, restart comparison)
+ * it cut RSS by about a quarter (192 → 145 MiB) with CPU time within the runs' noise: the runtime waits on I/O far
+ * more than it computes.
  */
 export const RUNTIME_NODE_FLAGS: readonly string[] = ["--lite-mode"];
 
