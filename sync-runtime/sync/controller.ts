@@ -128,10 +128,10 @@ export class SecretSyncController {
       const secrets = this.o.informers.informer(kinds.secrets, {
         ...namespace,
         labelSelector: MANAGED_SECRET_LABEL,
-      }) as unknown as Cache<k8s.KubernetesObject>;
+      });
       this.syncs.set(scope, syncs);
       this.classes.set(scope, classes);
-      this.secrets.set(scope, secrets as unknown as Cache<k8s.V1Secret>);
+      this.secrets.set(scope, secrets);
       syncs.on("add", (o) => this.onSync(o as SecretSyncResource));
       syncs.on("update", (o) => this.onSync(o as SecretSyncResource));
       syncs.on("delete", (o) => this.onSyncDeleted(o as SecretSyncResource));
