@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type * as k8s from "@kubernetes/client-node";
-import { listAllPages, makeInterner, SharedInformer, slimObject } from "./informers.ts";
+import { IDENTITY_ONLY, listAllPages, makeInterner, SharedInformer, slimObject } from "./informers.ts";
 import type { ListQuery, WatchedKind } from "./informers.ts";
 
 describe("makeInterner", () => {
@@ -69,6 +69,24 @@ describe("slimObject", () => {
     const o = { apiVersion: "v1", kind: "List" };
     slimObject(o, makeInterner());
     assert.deepEqual(o, { apiVersion: "v1", kind: "List" });
+  });
+});
+
+describe("IDENTITY_ONLY", () => {
+  it("keeps name, namespace, uid and resourceVersion, and no values", () => {
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "ns", uid: "u", resourceVersion: "7", labels: { a: "b" } },
+      type: "Opaque",
+      data: { password: "c2VjcmV0" },
+    };
+    IDENTITY_ONLY.apply(secret);
+    assert.deepEqual(JSON.parse(JSON.stringify(secret)), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "ns", uid: "u", resourceVersion: "7" },
+    });
   });
 });
 

@@ -11,8 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { KubeClient } from "../kube/client.ts";
-import { SharedInformers } from "../kube/informers.ts";
-import type { Retention } from "../kube/informers.ts";
+import { IDENTITY_ONLY, SharedInformers } from "../kube/informers.ts";
 import { customKind, listedKind, secretsKind } from "../kube/kinds.ts";
 import { createWorkloadAdapters, eventTarget, isConflict, workloadView } from "./adapters.ts";
 import type { Workload, WorkloadAdapter } from "./adapters.ts";
@@ -81,27 +80,6 @@ interface SpcPodStatusObject extends k8s.KubernetesObject {
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
-/**
- * The restart controller fingerprints each Secret as it arrives (its handlers run before the retention) and never
- * reads its cache, so that cache keeps only what the informer itself needs: the identity and resourceVersion. It
- * is this controller's own informer (no other controller asks for this retention), and its handlers are
- * registered before it starts, so no handler is ever replayed a Secret without its data.
- */
-const SECRET_IDENTITY_ONLY: Retention<k8s.V1Secret> = {
-  name: "identity-only",
-  apply(secret) {
-    const { name, namespace, uid, resourceVersion } = secret.metadata ?? {};
-    secret.metadata = {
-      ...(name !== undefined ? { name } : {}),
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(uid !== undefined ? { uid } : {}),
-      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
-    };
-    // Assigned, not deleted: `delete` turns a V8 object into a hash table, larger than the values it dropped.
-    secret.data = undefined;
-  },
-};
-
 /** Restarts Deployments, StatefulSets and DaemonSets whose Secrets change. */
 export class RestartController {
   /** Name in the runtime's logs (the runtime's `Controller` interface). */
@@ -169,7 +147,9 @@ export class RestartController {
     const scope = ns !== undefined ? { namespace: ns } : {};
     const secrets = this.informers.informer(secretsKind(this.options.kubeConfig), {
       ...scope,
-      retain: SECRET_IDENTITY_ONLY,
+      // Fingerprinted on arrival, never read back: the cache keeps no values. This controller's handlers are
+      // registered before its own informer starts, so none is ever replayed a Secret without its data.
+      retain: IDENTITY_ONLY,
     });
     const onSecret = (secret: k8s.V1Secret, isUpdate: boolean) => {
       const seen = this.sources.secretSeen(secret, isUpdate);
