@@ -97,15 +97,28 @@ void describe("AKVSync end to end (runtime with AKVSync + restart controllers, l
       },
     });
 
+    let lastSeen = "";
     const synced = await waitFor(
       "the AKVSync to report every Secret synced",
       async () => {
         const status = await akvStatus("app");
         const ready = status?.conditions?.find((c) => c.type === "Ready");
+        lastSeen = JSON.stringify(status ?? null); // names, counts and reasons only
         return status?.syncedSecrets === "2/2" && ready?.status === "True" ? { status, ready } : undefined;
       },
       90_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Say what was seen (value-free: statuses and reasons), so a failure here can be diagnosed from CI output.
+      const syncs = await Promise.all(
+        ["db", single].map(async (n) => [n, (await kube.secretSync(ns, n))?.status?.conditions] as const),
+      );
+      throw new Error(
+        `${(error as Error).message}; AKVSync status ${lastSeen}; SecretSyncs ${JSON.stringify(syncs)}`,
+        {
+          cause: error,
+        },
+      );
+    });
     assert.equal(synced.ready.reason, "AllSecretsSynced");
     const apiSecret = await kube.secretValues(ns, single);
     assert.ok(apiSecret, "the single-object Secret is named after the vault object");
