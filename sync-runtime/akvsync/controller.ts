@@ -40,8 +40,6 @@ export interface AkvSyncControllerOptions {
   namespaces?: readonly string[];
   /** Delay before retrying a reconcile that failed on an API error, ms. Default 5000. */
   retryDelayMs?: number;
-  /** Delay before looking again at an AKVSync that is not Ready, even without an event, ms. Default 15000. */
-  recheckUnreadyMs?: number;
   /** Event sink. Default: core/v1 Events from component `keyfleet-akvsync`. */
   events?: EventSink;
   /** Current time (condition timestamps). Default `() => new Date()`. */
@@ -138,12 +136,12 @@ export class AkvSyncController {
     });
   }
 
-  private scheduleRetry(id: string, delayMs = this.options.retryDelayMs ?? 5_000): void {
+  private scheduleRetry(id: string): void {
     if (!this.running || this.retries.has(id)) return;
     const timer = setTimeout(() => {
       this.retries.delete(id);
       this.enqueue(id);
-    }, delayMs);
+    }, this.options.retryDelayMs ?? 5_000);
     timer.unref();
     this.retries.set(id, timer);
   }
@@ -202,10 +200,6 @@ export class AkvSyncController {
     if (JSON.stringify(status) !== JSON.stringify(akv.status ?? {}))
       await this.kube.writeStatus(RESOURCES.AKVSync, namespace, name, status, AKVSYNC_FIELD_MANAGER);
     await this.emitEvents(akv, plan, status, created);
-    // The status is derived from other objects: one that is not Ready yet is looked at again even without an
-    // event, so a missed or late SecretSync event cannot leave it stale.
-    const ready = status.conditions?.find((c) => c.type === AkvConditionType.ready)?.status === "True";
-    if (!ready) this.scheduleRetry(id, this.options.recheckUnreadyMs ?? 15_000);
   }
 
   /** The SecretProviderClasses and SecretSyncs of a namespace, fresh from the apiserver (missing CRDs: none). */

@@ -126,7 +126,28 @@ const DATA = {
   },
 };
 
+/** Freezes an object and everything in it (a write to it then throws in strict-mode code). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 void describe("Reconciler", () => {
+  void it("never writes into the cached SecretSync (the cache is shared), yet a re-run sees its own status write", async () => {
+    const { reconciler, fetcher, kube, sync } = setup(DATA);
+    deepFreeze(sync);
+    fetcher.values.set("a", ["alpha-secret-value"]);
+    fetcher.values.set("b", ["beta-new-value", "beta-old-value"]);
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "synced", written: true });
+    const writes = kube.statuses.length;
+    // The cache still holds the copy the write replaced: the re-run uses the written status, so nothing changes.
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "synced", written: false });
+    assert.equal(kube.statuses.length, writes, "no second status write for the same state");
+  });
+
   void it("creates, then does nothing on a no-op poll, then rotates", async () => {
     const { reconciler, fetcher, kube, logLines } = setup(DATA);
     fetcher.values.set("a", ["alpha-secret-value"]);

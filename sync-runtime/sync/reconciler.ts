@@ -84,6 +84,13 @@ export type ReconcileResult =
   | { kind: "failed"; reason: Reason; retryAfterMs?: number; attempt: number };
 
 interface Memory {
+  /**
+   * The status this runtime last wrote and the resourceVersion it got, while the cache still holds the object it
+   * was written over (so a quick re-run neither sees the stale status nor fails on the stale resourceVersion).
+   * Kept here, not written into the cached object: that cache is shared, and bumping its resourceVersion would hide
+   * the watch's update from every other reader (the AKVSync controller aggregates SecretSync status from it).
+   */
+  written?: { over: string | undefined; resourceVersion: string; status: SecretSyncStatus };
   force?: string;
   fingerprint?: string;
   failures: number;
@@ -112,6 +119,20 @@ export function decodeData(data: Record<string, string> | undefined): Record<str
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, "base64");
   return out;
+}
+
+/** The cached SecretSync, or — while the cache still holds the copy our last status write replaced — our write. */
+function withOwnWrite(cached: SecretSyncResource, memory: Memory): SecretSyncResource {
+  const written = memory.written;
+  if (!written || written.over !== cached.metadata.resourceVersion) {
+    memory.written = undefined;
+    return cached;
+  }
+  return {
+    ...cached,
+    metadata: { ...cached.metadata, resourceVersion: written.resourceVersion },
+    status: written.status,
+  };
 }
 
 /** Reconciles SecretSyncs one at a time (the work queue serializes per key). */
@@ -156,14 +177,15 @@ export class Reconciler {
   /** Reconciles `namespace/name`. Throws only when the status write (or an unexpected bug) fails. */
   async reconcile(namespace: string, name: string, force: boolean): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
-    const sync = this.o.lookup.secretSync(namespace, name);
-    if (!sync || sync.metadata.deletionTimestamp || !this.serves(sync)) {
-      if (!sync) this.forget(key);
+    const cached = this.o.lookup.secretSync(namespace, name);
+    if (!cached || cached.metadata.deletionTimestamp || !this.serves(cached)) {
+      if (!cached) this.forget(key);
       return { kind: "ignored" };
     }
     const started = performance.now();
     const memory = this.memory.get(key) ?? { failures: 0 };
     this.memory.set(key, memory);
+    const sync = withOwnWrite(cached, memory);
     let outcome: StatusOutcome;
     let written = false;
     let retryAfterMs: number | undefined;
@@ -192,9 +214,10 @@ export class Reconciler {
           sync.metadata.resourceVersion,
         );
         this.o.metrics.statusWritten(true);
-        // Keep the cache in step so a quick re-run sees what we wrote, not the stale copy.
-        sync.status = next;
-        if (resourceVersion) sync.metadata.resourceVersion = resourceVersion;
+        // A quick re-run must see what we wrote, not the stale cached copy (see Memory.written).
+        memory.written = resourceVersion
+          ? { over: cached.metadata.resourceVersion, resourceVersion, status: next }
+          : undefined;
       } catch (error) {
         this.o.metrics.statusWritten(false);
         throw new Error(`status write of SecretSync ${key} failed`, { cause: error });
