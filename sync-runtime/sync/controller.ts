@@ -166,6 +166,7 @@ export class SecretSyncController {
   private onSync(sync: SecretSyncResource): void {
     if (this.stopped) return;
     const key = this.key(sync);
+    this.reconciler.cacheUpdated(key, sync.metadata.resourceVersion);
     const generation = sync.metadata.generation ?? 0;
     const seen = this.generations.get(key);
     if (seen === generation) return; // status-only update (or a resync): no reconcile

@@ -146,6 +146,10 @@ void describe("Reconciler", () => {
     // The cache still holds the copy the write replaced: the re-run uses the written status, so nothing changes.
     assert.deepEqual(await reconciler.reconcile("team-a", "app", false), { kind: "synced", written: false });
     assert.equal(kube.statuses.length, writes, "no second status write for the same state");
+    // Once the cache moved on, the remembered write is dropped and the cache is the truth again.
+    reconciler.cacheUpdated("team-a/app", "999");
+    await reconciler.reconcile("team-a", "app", false);
+    assert.equal(kube.statuses.length, writes + 1, "the (stale, frozen) cache is read again");
   });
 
   void it("creates, then does nothing on a no-op poll, then rotates", async () => {

@@ -169,6 +169,12 @@ export class Reconciler {
     return dataFingerprint(this.o.hashKey, decodeData(secret.data), secret.type ?? "Opaque") !== fingerprint;
   }
 
+  /** The cache now holds `resourceVersion` of `key`: a status write it replaced need not be remembered any more. */
+  cacheUpdated(key: string, resourceVersion: string | undefined): void {
+    const memory = this.memory.get(key);
+    if (memory?.written && memory.written.over !== resourceVersion) memory.written = undefined;
+  }
+
   /** Forgets a deleted SecretSync. */
   forget(key: string): void {
     this.memory.delete(key);
