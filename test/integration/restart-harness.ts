@@ -3,10 +3,10 @@
  * with an hour-long batching window (only `flush()` closes a batch), and small builders and probes.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { waitFor } from "../../scripts/demo/kube.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RESTARTED_FOR_ANNOTATION } from "../../sync-runtime/restarts/constants.ts";
 import { RestartController } from "../../sync-runtime/restarts/controller.ts";
@@ -30,19 +30,12 @@ export const SECRET_VALUES = [
 export const controllers: RestartController[] = [];
 export const namespaces: string[] = [];
 
-export async function eventually<T>(
+/** Waits for a probe (errors count as "not yet"): the project's waitFor, polling every 150 ms. */
+export const eventually = <T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
+): Promise<T> => waitFor(what, probe, timeoutMs, 150);
 
 export async function namespace(prefix: string): Promise<string> {
   const name = `kf-${prefix}-${suffix}`;

@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RestartController } from "../../sync-runtime/restarts/controller.ts";
+import { eventually } from "./restart-harness.ts";
 
 const env = readLocalEnvironment();
 const kc = new k8s.KubeConfig();
@@ -23,20 +23,6 @@ const suffix = randomBytes(3).toString("hex");
 const home = `kf-home-${suffix}`;
 const away = `kf-away-${suffix}`;
 let controller: RestartController;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 async function deployment(
   ns: string,
