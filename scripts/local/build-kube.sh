@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and etcd from Go modules into a
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and etcd from Go modules into a
 # per-version cache outside the repo. k8s.io/kubernetes replaces its staging
 # modules with ./staging paths that do not exist in the published module, so a
 # tiny wrapper module maps each of them to its published v0.X.Y instead.
@@ -28,7 +28,10 @@ export GOFLAGS=-mod=mod CGO_ENABLED=0
 # the ~4 GB of compiled packages does not stay on the machine. Downloaded modules stay in the usual module cache.
 export GOCACHE="$WORK/go-build"
 
-if [[ ! -x "$BIN_DIR/kube-apiserver" || ! -x "$BIN_DIR/kube-controller-manager" ]]; then
+KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+missing_kube() { for cmd in "${KUBE_CMDS[@]}"; do [[ -x "$BIN_DIR/$cmd" ]] || return 0; done; return 1; }
+
+if missing_kube; then
   step "resolving k8s.io/kubernetes@$K8S_VERSION (staging modules -> $STAGING_VERSION)"
   cd "$WORK/k8s"
   MODFILE="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
@@ -49,10 +52,13 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
   with_heartbeat "go mod tidy" go mod tidy -e >/dev/null 2>"$WORK/k8s/tidy.log" || { cat "$WORK/k8s/tidy.log"; exit 1; }
-  for cmd in kube-apiserver kube-controller-manager; do
+  for cmd in "${KUBE_CMDS[@]}"; do
+    [[ -x "$BIN_DIR/$cmd" ]] && continue
     step "go build $cmd (cold builds take several minutes on 2 cores)"
     with_heartbeat "go build $cmd" go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION" -o "$BIN_DIR/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
     mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
