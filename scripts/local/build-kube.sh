@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and etcd from Go modules into a
-# per-version cache outside the repo. k8s.io/kubernetes replaces its staging
-# modules with ./staging paths that do not exist in the published module, so a
-# tiny wrapper module maps each of them to its published v0.X.Y instead.
-# Usage: build-kube.sh <cache-bin-dir> <k8s-version> <etcd-version>
+# Builds Kubernetes binaries (kube-apiserver and kube-controller-manager by default; kube-scheduler and kubelet
+# when named, for the worker node) and etcd from Go modules into a per-version cache outside the repo.
+# k8s.io/kubernetes replaces its staging modules with ./staging paths that do not exist in the published module,
+# so a tiny wrapper module maps each of them to its published v0.X.Y instead.
+# Usage: build-kube.sh <cache-bin-dir> <k8s-version> <etcd-version> [kube command ...]
 set -euo pipefail
-BIN_DIR="$1"; K8S_VERSION="$2"; ETCD_VERSION="$3"
+BIN_DIR="$1"; K8S_VERSION="$2"; ETCD_VERSION="$3"; shift 3
+KUBE_CMDS=("$@")
+(( ${#KUBE_CMDS[@]} > 0 )) || KUBE_CMDS=(kube-apiserver kube-controller-manager)
 STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 WORK="$(dirname "$BIN_DIR")/build"
 START=$SECONDS
@@ -28,7 +30,6 @@ export GOFLAGS=-mod=mod CGO_ENABLED=0
 # the ~4 GB of compiled packages does not stay on the machine. Downloaded modules stay in the usual module cache.
 export GOCACHE="$WORK/go-build"
 
-KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 missing_kube() { for cmd in "${KUBE_CMDS[@]}"; do [[ -x "$BIN_DIR/$cmd" ]] || return 0; done; return 1; }
 
 if missing_kube; then
@@ -44,18 +45,11 @@ if missing_kube; then
     echo
     grep -E '=> \./staging/' "$MODFILE" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
   } > go.mod
-  cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-	_ "k8s.io/kubernetes/cmd/kubelet"
-)
-GO
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for cmd in "${KUBE_CMDS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$cmd"; done
+    printf ')\n'
+  } > tools.go
   with_heartbeat "go mod tidy" go mod tidy -e >/dev/null 2>"$WORK/k8s/tidy.log" || { cat "$WORK/k8s/tidy.log"; exit 1; }
   for cmd in "${KUBE_CMDS[@]}"; do
     [[ -x "$BIN_DIR/$cmd" ]] && continue
