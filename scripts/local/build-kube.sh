@@ -10,19 +10,9 @@ KUBE_CMDS=("$@")
 (( ${#KUBE_CMDS[@]} > 0 )) || KUBE_CMDS=(kube-apiserver kube-controller-manager)
 STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 WORK="$(dirname "$BIN_DIR")/build"
-START=$SECONDS
-step() { printf '[build-kube +%4ss] %s\n' "$((SECONDS - START))" "$*"; }
-
-# Print a heartbeat while a long command runs, so a cold build never looks hung.
-with_heartbeat() {
-  local label="$1"; shift
-  "$@" & local pid=$! ticks=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 1; ticks=$((ticks + 1))
-    if (( ticks % 20 == 0 )) && kill -0 "$pid" 2>/dev/null; then step "$label: still running"; fi
-  done
-  wait "$pid"
-}
+BUILD_LABEL=build-kube
+# shellcheck source=build-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build-lib.sh"
 
 mkdir -p "$BIN_DIR" "$WORK/k8s" "$WORK/etcd"
 export GOFLAGS=-mod=mod CGO_ENABLED=0

@@ -7,18 +7,9 @@
 set -euo pipefail
 BIN_DIR="$1"; CONTAINERD_VERSION="$2"; RUNC_VERSION="$3"; CNI_VERSION="$4"
 WORK="$(dirname "$BIN_DIR")/build"
-START=$SECONDS
-step() { printf '[build-node +%4ss] %s\n' "$((SECONDS - START))" "$*"; }
-
-with_heartbeat() {
-  local label="$1"; shift
-  "$@" & local pid=$! ticks=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 1; ticks=$((ticks + 1))
-    if (( ticks % 20 == 0 )) && kill -0 "$pid" 2>/dev/null; then step "$label: still running"; fi
-  done
-  wait "$pid"
-}
+BUILD_LABEL=build-node
+# shellcheck source=build-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build-lib.sh"
 
 mkdir -p "$BIN_DIR/cni" "$WORK"
 export GOFLAGS=-mod=mod GOCACHE="$WORK/go-build" GOBIN="$WORK/gobin"

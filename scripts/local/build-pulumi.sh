@@ -10,18 +10,9 @@
 set -euo pipefail
 BIN_DIR="$1"; CLI_VERSION="$2"; LANGHOST_VERSION="$3"; K8S_MODULE_VERSION="$4"; K8S_RELEASE="$5"
 WORK="$(dirname "$BIN_DIR")/build"
-START=$SECONDS
-step() { printf '[build-pulumi +%4ss] %s\n' "$((SECONDS - START))" "$*"; }
-
-with_heartbeat() {
-  local label="$1"; shift
-  "$@" & local pid=$! ticks=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 1; ticks=$((ticks + 1))
-    if (( ticks % 20 == 0 )) && kill -0 "$pid" 2>/dev/null; then step "$label: still running"; fi
-  done
-  wait "$pid"
-}
+BUILD_LABEL=build-pulumi
+# shellcheck source=build-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build-lib.sh"
 
 tidy() { # <label> <dir>
   (cd "$2" && with_heartbeat "go mod tidy ($1)" go mod tidy -e >/dev/null 2>tidy.log) || { cat "$2/tidy.log"; exit 1; }
