@@ -51,7 +51,7 @@ export const ConditionType = {
 /** One of {@link ConditionType}. */
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
-/** Status reasons (DESIGN.md §3). Their meaning is fixed; users look them up. */
+/** Status reasons (the upstream controller's and Microsoft's names). Their meaning is fixed; users look them up. */
 export const Reason = {
   /** The Secret was created with every item. */
   createSucceeded: "CreateSucceeded",

@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** Metric names (DESIGN.md §4 plus operator extras). */
+/** Metric names (the upstream controller's plus operator extras for throttling and restarts). */
 export const MetricName = {
   totalSyncK8sSecret: "total_sync_k8s_secret",
   syncK8sSecretDurationSec: "sync_k8s_secret_duration_sec",

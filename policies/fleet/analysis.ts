@@ -1,6 +1,6 @@
 /**
  * Load analysis per vault (pure), shared by the stack rules and the planner: the jitter the fleet needs
- * (DESIGN.md §5), which clusters spread their reads too little, the expected steady-state reads, the peak
+ * (jitter/model.ts), which clusters spread their reads too little, the expected steady-state reads, the peak
  * second and the worst-case staleness, and the expected request rate over one poll period for the picture.
  */
 import { EngineKind } from "../lib/constants.ts";

@@ -1,6 +1,7 @@
 /**
- * Runs the pack's own rule objects (pack.ts) against a captured resource graph without the Pulumi CLI — the first
- * way DESIGN.md §2a names. It builds the same argument objects @pulumi/policy 1.21's analyzer builds
+ * Runs the pack's own rule objects (pack.ts) against a captured resource graph without the Pulumi CLI (the other
+ * way is to start the pack's own analyzer and drive it over gRPC). It builds the same argument objects
+ * @pulumi/policy 1.21's analyzer builds
  * (ResourceValidationArgs per resource, StackValidationArgs with parent/provider links), resolves enforcement
  * levels the same way (pack config → policy → pack default; "remediate" runs the remediation first and reports
  * as mandatory), throws on access to unknown values (reported as advisory, as `pulumi preview` does) and hands

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { burstRisk, requiredJitter, type JitterModelFeasible } from "./model.ts";
 
-/** References from a 30-digit mpmath evaluation of DESIGN.md §5 (T, λ, J, risk). */
+/** References from a 30-digit mpmath evaluation of the jitter model's formulas (T, λ, J, risk). */
 const TABLE: Array<{
   name: string;
   input: { clusters: number; secretsPerCluster: number; risk?: number; vaultLimitPer10s?: number };
@@ -90,7 +90,7 @@ function feasible(input: Parameters<typeof requiredJitter>[0]): JitterModelFeasi
   return result as JitterModelFeasible;
 }
 
-describe("requiredJitter (DESIGN.md §5)", () => {
+describe("requiredJitter (the Secret Store extension's jitter method)", () => {
   for (const row of TABLE) {
     it(row.name, () => {
       const result = feasible(row.input);

@@ -1,5 +1,5 @@
 /**
- * The fleet jitter model (DESIGN.md §5, the Secret Store extension's published method).
+ * The fleet jitter model (the Secret Store extension's published method).
  *
  * `C` clusters each read `S` secrets from one vault when their poll fires. If each cluster adds a uniform random
  * delay in [0, J] seconds, cluster arrivals per second are approximately Poisson with mean C/J. The vault allows

@@ -75,7 +75,7 @@ export const RuntimeEnv = {
   vaultLimit: "KEYFLEET_VAULT_REQUESTS_PER_10S",
 } as const;
 
-/** Engine defaults when a setting is absent (DESIGN.md §2). */
+/** Engine defaults when a setting is absent (as the add-on, the Arc extension and keyfleet document them). */
 export const ENGINE_SETTING_DEFAULTS = {
   /** AKS add-on `rotationPollInterval` default. */
   aksAddonPoll: "2m",

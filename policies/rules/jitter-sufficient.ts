@@ -1,7 +1,7 @@
 /**
- * Jitter sufficient for the fleet (DESIGN.md §5): per vault, every cluster's engine spreads its reads over at
- * least the jitter the whole fleet reading that vault needs — Arc `jitterSeconds`, the bundled runtime's jitter,
- * and for the AKS add-on (no jitter) its poll interval.
+ * Jitter sufficient for the fleet (the Secret Store extension's published method, ../jitter/model.ts): per
+ * vault, every cluster's engine spreads its reads over at least the jitter the whole fleet reading that vault
+ * needs — Arc `jitterSeconds`, the bundled runtime's jitter, and for the AKS add-on (no jitter) its poll interval.
  */
 import type { PolicyConfigSchema, StackValidation } from "@pulumi/policy";
 import { configWithDefaults, SchemaProperty } from "../lib/config.ts";

@@ -155,7 +155,7 @@ export async function restartsDemo(
     RESTART_DEFAULTS.batchWindowMs + 30_000,
   );
   // Rotate both in the vault, then ask the runtime to sync at once (a spec change of forceSynchronization,
-  // DESIGN.md §4) instead of waiting for the next poll.
+  // which syncs at once) instead of waiting for the next poll.
   const v2: string[] = [];
   for (const name of SECRETS)
     v2.push(await o.azure.setSecret(vaultName(name), `${name}-${crypto.randomUUID()}`));

@@ -36,7 +36,7 @@ export function retryDelayMs(attempt: number, settings: ScheduleSettings, retryA
   return Math.max(capped, retryAfterMs ?? 0);
 }
 
-/** Worst-case staleness of a value: poll + jitter, seconds (DESIGN.md §4). */
+/** Worst-case staleness of a value: poll + jitter, seconds. */
 export function worstCaseStalenessSeconds(settings: ScheduleSettings): number {
   return settings.rotationPollIntervalSeconds + settings.jitterSeconds;
 }

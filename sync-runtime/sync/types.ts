@@ -1,4 +1,4 @@
-/** Shapes of the custom resources the reconciler reads and writes (DESIGN.md §3, upstream-compatible). */
+/** Shapes of the custom resources the reconciler reads and writes (upstream-compatible). */
 import type { ObjectType } from "../vault/types.ts";
 
 /** Object metadata fields the reconciler uses. */
