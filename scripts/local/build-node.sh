@@ -2,7 +2,7 @@
 # Builds the worker node's runtime from Go modules into a per-version cache outside the repo:
 # containerd (+ its runc v2 shim and ctr), runc and the CNI plugins the ground's pod network uses.
 # None of these modules carries replace directives, so `go install module/cmd@version` builds them as released.
-# runc needs cgo and libseccomp (Debian's libseccomp-dev); the caller installs it.
+# runc needs cgo and libseccomp's headers: Debian's libseccomp-dev is installed here when missing (root, apt).
 # Usage: build-node.sh <cache-bin-dir> <containerd-version> <runc-version> <cni-plugins-version>
 set -euo pipefail
 BIN_DIR="$1"; CONTAINERD_VERSION="$2"; RUNC_VERSION="$3"; CNI_VERSION="$4"
@@ -25,6 +25,11 @@ if [[ ! -x "$BIN_DIR/containerd" || ! -x "$BIN_DIR/containerd-shim-runc-v2" || !
 fi
 
 if [[ ! -x "$BIN_DIR/runc" ]]; then
+  if [[ ! -f /usr/include/seccomp.h ]]; then
+    command -v apt-get >/dev/null || { echo "runc needs libseccomp's headers (seccomp.h); install your distribution's libseccomp development package" >&2; exit 1; }
+    step "installing Debian's libseccomp-dev (runc's seccomp support)"
+    with_heartbeat "apt-get install libseccomp-dev" bash -c 'apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libseccomp-dev >/dev/null'
+  fi
   step "go install runc $RUNC_VERSION (cgo, seccomp)"
   CGO_ENABLED=1 with_heartbeat "go install runc" go install -trimpath -tags "seccomp urfave_cli_no_docs" \
     -ldflags "-s -w -X main.version=${RUNC_VERSION#v}" "github.com/opencontainers/runc@$RUNC_VERSION"

@@ -1,13 +1,15 @@
 /**
- * The machine-readable description of a running proving ground (local kube-apiserver + etcd +
- * kube-controller-manager, the local vault and the local identity endpoint). `npm run local:up` writes it;
- * tests, the demo and the CLI read it. Everything listens on 127.0.0.1 only.
+ * The machine-readable description of a running proving ground (etcd, kube-apiserver, kube-controller-manager, the
+ * local vault and identity endpoint, the worker node, the Pulumi engine). `npm run local:up` writes it; tests, the
+ * demo, the `local` stack and the CLI read it. Servers listen on 127.0.0.1; the node's pods reach them through the
+ * addresses in `node.endpoints`.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { ProcessRecord } from "./processes.ts";
 
 /** Schema version of the description file; bump on incompatible changes. */
-export const LOCAL_ENV_VERSION = 1 as const;
+export const LOCAL_ENV_VERSION = 2 as const;
 
 /** Where the description lives unless `KEYFLEET_LOCAL_ENV` names another file. */
 export const DEFAULT_LOCAL_ENV_PATH = path.resolve(import.meta.dirname, "../../.keyfleet/local/env.json");
@@ -22,6 +24,8 @@ export interface LocalKubernetes {
   adminKubeconfig: string;
   /** Kubeconfig of a non-admin user (`keyfleet-dev`, group `keyfleet:devs`) with no RBAC grants by default. */
   userKubeconfig: string;
+  /** Kubeconfig of every client identity of the ground (admin, developer, controller manager, scheduler, ...). */
+  kubeconfigs?: Record<string, string>;
   /** Name and groups of the non-admin user, for RoleBindings in RBAC tests. */
   user: { name: string; groups: string[] };
   /** `--service-account-issuer` of the apiserver (also its discovery base URL). */
@@ -60,16 +64,52 @@ export interface LocalIdentity {
   extra: Record<string, string>;
 }
 
+/** The worker node (kube-scheduler, kubelet, containerd, runc, CNI bridge): pods run. */
+export interface LocalNode {
+  /** The Node object's name (resolves to loopback on this machine; the apiserver dials its InternalIP only). */
+  name: string;
+  /** Local image references, imported into containerd (never pulled): `node` has the pinned Node on PATH. */
+  images: { node: string; pause: string };
+  /** Pod addresses, the node's InternalIP (the bridge), and the Service range. */
+  network: { podSubnet: string; nodeIp: string; serviceSubnet: string; bridge: string };
+  /** How pods reach the ground's servers (through the service proxy on the bridge); TLS verifies against the CA. */
+  endpoints: { apiServerUrl: string; vaultUrl: string; authorityHost: string };
+  /** `/var/run/secrets/kubernetes.io/serviceaccount/ca.crt` in every pod is the ground's CA, which also signs the vault's certificate. */
+  podCaFile: string;
+  /** containerd's socket, for `ctr --address <socket> -n k8s.io ...`. */
+  containerdSocket: string;
+  /** cgroup mode the node runs with (a sandbox may only offer v1). */
+  cgroupMode: "v1" | "v2";
+}
+
+/** The Pulumi engine built for the ground: run it with `npm run local:pulumi -- <args>`. */
+export interface LocalPulumi {
+  /** The CLI binary. */
+  cli: string;
+  /** Folder with the CLI, the Node.js language host and the provider launchers (prepend to PATH). */
+  binDir: string;
+  /** Environment to run the CLI with (backend, secrets passphrase, PULUMI_HOME, no downloads, no update check). */
+  env: Record<string, string>;
+  versions: { cli: string; languageHost: string; kubernetesProvider: string };
+}
+
 /** The whole description written by `npm run local:up`. */
 export interface LocalEnvironment {
   version: typeof LOCAL_ENV_VERSION;
   /** Directory holding certs, data, logs and kubeconfigs of this proving ground. */
   stateDir: string;
+  /** This file. */
+  envFile: string;
+  etcd: { url: string };
   kubernetes: LocalKubernetes;
   vault: LocalVault;
   identity: LocalIdentity;
-  /** Processes started for this ground, for `local:down`. */
-  processes: Array<{ name: string; pid: number; logFile: string }>;
+  /** Present when the ground runs a worker node (the default; `KEYFLEET_LOCAL_NODE=0` leaves it out). */
+  node?: LocalNode;
+  /** Present once the engine is built (the default; `KEYFLEET_LOCAL_PULUMI=0` leaves it out). */
+  pulumi?: LocalPulumi;
+  /** Processes started for this ground, in start order, with how to start each again (`local:restart`). */
+  processes: ProcessRecord[];
   /** ISO time the ground came up. */
   startedAt: string;
 }

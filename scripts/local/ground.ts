@@ -1,26 +1,25 @@
 /**
- * The proving ground: etcd + kube-apiserver + kube-controller-manager (real binaries) and the local Azure endpoints
- * (vault + identity), all on 127.0.0.1, described by an env.json file that tests, the demo and the CLI read.
+ * The proving ground: real servers started by the project, on this machine only — etcd, kube-apiserver,
+ * kube-controller-manager, the local vault + identity endpoint, and (by default) a worker node so pods run. Each is a
+ * part (parts/*.ts) with the same shape; this module starts them in order, records every process in the ledger as it
+ * starts, writes the description (env.json) and stops everything again — also after Ctrl-C or a crash.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import https from "node:https";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startAzureLocal } from "./azure-local.ts";
-import { ensureBinaries } from "./binaries.ts";
-import { LEDGER_FILE, stopLeftovers } from "./ledger.ts";
+import type { Located } from "./build-cache.ts";
 import { LOCAL_ENV_VERSION, localEnvPath, type LocalEnvironment } from "./env.ts";
-import { ETCD_VERSION, KUBERNETES_VERSION, DEFAULT_STATE_DIR } from "./paths.ts";
-import { CLIENT_IDENTITIES, createPki, kubeconfigFor, type GroundPki } from "./pki.ts";
-import {
-  freePort,
-  httpsGet,
-  isAlive,
-  startDetached,
-  stopProcess,
-  waitFor,
-  type Started,
-} from "./processes.ts";
+import { recordStart, stopLeftovers, writeLedger } from "./ledger.ts";
+import { DEFAULT_STATE_DIR } from "./paths.ts";
+import { createPki } from "./pki.ts";
+import { httpsGet, isAlive, launch, stopProcess, type ProcessRecord, type ProcessSpec } from "./processes.ts";
 import { Progress } from "./progress.ts";
+import { AZURE_LOCAL_STATE, azureLocalPart } from "./parts/azure-local.ts";
+import { etcdPart } from "./parts/etcd.ts";
+import { apiserverPart } from "./parts/kube-apiserver.ts";
+import { controllerManagerPart } from "./parts/kube-controller-manager.ts";
+import { nodePart } from "./parts/node/index.ts";
+import { pulumiPart } from "./parts/pulumi.ts";
+import type { GroundContext, GroundPart } from "./parts/part.ts";
 
 /** A running ground and how to stop it. */
 export interface ProvingGround {
@@ -42,8 +41,37 @@ export interface StartOptions {
    * default state directory, `<stateDir>/env.json` for any other (so a private ground never replaces the shared one).
    */
   envFile?: string;
+  /**
+   * Run the worker node. Default: on for the default state directory unless `KEYFLEET_LOCAL_NODE=0`; off for a
+   * private ground (one node per machine owns the pod network).
+   */
+  node?: boolean;
+  /**
+   * Provide the Pulumi engine. Default: on for the default state directory unless `KEYFLEET_LOCAL_PULUMI=0`; off for
+   * a private ground.
+   */
+  pulumi?: boolean;
   /** Progress reporter. Default prints to stderr with label `local:up`. */
   progress?: Progress;
+}
+
+type AnyPart = GroundPart<Partial<LocalEnvironment>>;
+
+/** Every part in start order (stopped in reverse). */
+export const ALL_PARTS: readonly AnyPart[] = [
+  etcdPart,
+  apiserverPart,
+  controllerManagerPart,
+  azureLocalPart,
+  nodePart,
+  pulumiPart,
+] as AnyPart[];
+
+/** Pure: the parts a ground runs. */
+export function partsFor(options: { node: boolean; pulumi: boolean }): AnyPart[] {
+  return ALL_PARTS.filter(
+    (p) => (p.name !== "node" || options.node) && (p.name !== "pulumi" || options.pulumi),
+  );
 }
 
 /** Returns the env of a live ground, or undefined when none answers. */
@@ -67,11 +95,26 @@ export async function findRunningGround(file = localEnvPath()): Promise<LocalEnv
   }
 }
 
+/** Empties the state directory for a new ground, keeping the vault stand-in's durable state. */
+function resetStateDir(stateDir: string): void {
+  mkdirSync(stateDir, { recursive: true });
+  for (const entry of readdirSync(stateDir))
+    if (entry !== AZURE_LOCAL_STATE) rmSync(path.join(stateDir, entry), { recursive: true, force: true });
+  for (const sub of ["logs", "etcd", "kube"]) mkdirSync(path.join(stateDir, sub), { recursive: true });
+}
+
+/** Runs every part's cleanup (after all processes stopped). */
+async function cleanupParts(stateDir: string, progress: Progress): Promise<void> {
+  for (const part of [...ALL_PARTS].reverse()) await part.cleanup?.(stateDir, progress);
+}
+
 /** Starts (or reuses) the proving ground. Cleans up everything it started if any step fails or on Ctrl-C. */
 export async function startProvingGround(options: StartOptions = {}): Promise<ProvingGround> {
   const progress = options.progress ?? new Progress("local:up");
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const envFile = options.envFile ?? (options.stateDir ? path.join(stateDir, "env.json") : localEnvPath());
+  const withNode = options.node ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_NODE === "1");
+  const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI === "1");
   if (options.reuse !== false) {
     const running = await findRunningGround(envFile);
     if (running) {
@@ -79,26 +122,22 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
       return { env: running, startedHere: false, stop: async () => {} };
     }
   }
-  const binaries = await progress.step("locating control-plane binaries", () => ensureBinaries(progress), {
-    heartbeatSeconds: 60,
-  });
-  for (const [name, source] of Object.entries(binaries.sources)) progress.log(`${name}: ${source}`);
-
+  const parts = partsFor({ node: withNode, pulumi: withPulumi });
+  const binaries = new Map<string, Located>();
+  for (const part of parts) {
+    const located = await part.locate(progress);
+    binaries.set(part.name, located);
+  }
   const leftovers = await stopLeftovers(stateDir, envFile);
   if (leftovers > 0)
     progress.log(`stopped ${leftovers} process(es) left over from an earlier ground in ${stateDir}`);
-  rmSync(stateDir, { recursive: true, force: true });
-  for (const sub of ["logs", "etcd", "kube"]) mkdirSync(path.join(stateDir, sub), { recursive: true });
-  const started: Started[] = [];
-  const ledger = path.join(stateDir, LEDGER_FILE);
-  // Every start is recorded at once, so a ground whose description was lost can still be stopped later.
-  const track = (p: Started): Started => {
-    started.push(p);
-    writeFileSync(ledger, JSON.stringify(started));
-    return p;
-  };
+  await cleanupParts(stateDir, progress);
+  resetStateDir(stateDir);
+
+  let started: ProcessRecord[] = [];
   const stopAll = async () => {
     for (const p of [...started].reverse()) await stopProcess(p.pid);
+    await cleanupParts(stateDir, progress);
     rmSync(envFile, { force: true });
   };
   const onSignal = () => {
@@ -108,127 +147,35 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const pki = createPki(stateDir);
-    const log = (name: string) => path.join(stateDir, "logs", `${name}.log`);
-
-    const etcdPort = await freePort();
-    const etcdPeerPort = await freePort();
-    const etcd = startDetached(
-      "etcd",
-      binaries.etcd,
-      [
-        "--name=keyfleet",
-        `--data-dir=${path.join(stateDir, "etcd")}`,
-        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-cluster=keyfleet=http://127.0.0.1:${etcdPeerPort}`,
-        "--unsafe-no-fsync",
-        "--log-level=warn",
-      ],
-      log("etcd"),
-    );
-    track(etcd);
-    await progress.step("starting etcd", () =>
-      waitFor(etcd, () => httpGetOk(`http://127.0.0.1:${etcdPort}/health`), 30_000),
-    );
-
-    const apiPort = await freePort();
-    const apiServerUrl = `https://127.0.0.1:${apiPort}`;
-    const apiserver = startDetached(
-      "kube-apiserver",
-      binaries.kubeApiserver,
-      apiserverArgs(pki, apiPort, etcdPort, stateDir),
-      log("kube-apiserver"),
-    );
-    track(apiserver);
-    const admin = {
-      ca: readFileSync(pki.caFile),
-      cert: readFileSync(pki.clients.admin.certFile),
-      key: readFileSync(pki.clients.admin.keyFile),
-    };
-    await progress.step("starting kube-apiserver", () =>
-      waitFor(
-        apiserver,
-        async () => ((await httpsGet(`${apiServerUrl}/readyz`, admin)).status === 200 ? true : undefined),
-        90_000,
-      ),
-    );
-
-    const kubeconfigs = writeKubeconfigs(stateDir, apiServerUrl, pki);
-    await apiPost(apiServerUrl, admin, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "keyfleet-identity-endpoint-issuer-discovery" },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "system:service-account-issuer-discovery",
+    const ctx: GroundContext = {
+      stateDir,
+      progress,
+      pki: createPki(stateDir),
+      env: {},
+      launch: async (spec: ProcessSpec) => {
+        // Recorded before the probe passes, so a start that hangs is still stopped by the next `local:down`.
+        const record = await launch(spec, (r) => {
+          started = recordStart(started, r);
+          writeLedger(stateDir, started);
+        });
+        return record;
       },
-      subjects: [
-        {
-          apiGroup: "rbac.authorization.k8s.io",
-          kind: "User",
-          name: CLIENT_IDENTITIES.identityEndpoint.user,
-        },
-      ],
-    });
-
-    const kcm = startDetached(
-      "kube-controller-manager",
-      binaries.kubeControllerManager,
-      [
-        `--kubeconfig=${kubeconfigs.controllerManager}`,
-        "--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
-        `--service-account-private-key-file=${pki.serviceAccountKeyFile}`,
-        `--root-ca-file=${pki.caFile}`,
-        "--leader-elect=false",
-        "--secure-port=0",
-        "--use-service-account-credentials=true",
-        "--v=1",
-      ],
-      log("kube-controller-manager"),
-    );
-    track(kcm);
-    // The serviceaccount controller creating `default` in namespace default proves the controller manager works.
-    await progress.step("starting kube-controller-manager", () =>
-      waitFor(
-        kcm,
-        async () =>
-          (await httpsGet(`${apiServerUrl}/api/v1/namespaces/default/serviceaccounts/default`, admin))
-            .status === 200
-            ? true
-            : undefined,
-        60_000,
-      ),
-    );
-
-    const azure = await progress.step("starting the local vault and identity endpoint", () =>
-      startAzureLocal(stateDir, pki, apiServerUrl, log("azure-local"), track),
-    );
-
-    const env: LocalEnvironment = {
+    };
+    for (const part of parts) Object.assign(ctx.env, await part.start(ctx, binaries.get(part.name)!));
+    const env = {
+      ...ctx.env,
       version: LOCAL_ENV_VERSION,
       stateDir,
-      kubernetes: {
-        apiServerUrl,
-        caFile: pki.caFile,
-        adminKubeconfig: kubeconfigs.admin,
-        userKubeconfig: kubeconfigs.developer,
-        user: { name: CLIENT_IDENTITIES.developer.user, groups: [...CLIENT_IDENTITIES.developer.groups] },
-        serviceAccountIssuer: apiServerUrl,
-        controllerManager: true,
-        versions: { kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION },
-      },
-      vault: azure.vault,
-      identity: azure.identity,
-      processes: started.map((p) => ({ ...p })),
+      envFile,
+      processes: started,
       startedAt: new Date().toISOString(),
-    };
+    } as LocalEnvironment;
     mkdirSync(path.dirname(envFile), { recursive: true });
     writeFileSync(envFile, JSON.stringify(env, null, 2));
-    progress.log(`proving ground up: ${apiServerUrl}, vault ${env.vault.url}; described in ${envFile}`);
+    progress.log(
+      `proving ground up: ${env.kubernetes.apiServerUrl}, vault ${env.vault.url}` +
+        `${env.node ? `, node ${env.node.name}` : ""}; described in ${envFile}`,
+    );
     return { env, startedHere: true, stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -240,91 +187,26 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
 }
 
 /**
- * Stops the ground described by the env file (started by another process, e.g. `local:up`), and any process the
- * state directory's ledger still lists. Returns how many processes were stopped.
+ * Stops the ground described by the env file (started by another process, e.g. `local:up`), any process the state
+ * directory's ledger still lists, and what the parts leave on the host. Returns how many processes were stopped.
  */
 export async function stopProvingGround(
   file = localEnvPath(),
-  stateDir = DEFAULT_STATE_DIR,
+  stateDir?: string,
+  progress = new Progress("local:down"),
 ): Promise<number> {
+  let dir = stateDir ?? DEFAULT_STATE_DIR;
   let stopped = 0;
   if (existsSync(file)) {
-    const env = JSON.parse(readFileSync(file, "utf8")) as LocalEnvironment;
-    for (const p of [...env.processes].reverse()) {
+    const env = JSON.parse(readFileSync(file, "utf8")) as Partial<LocalEnvironment>;
+    dir = stateDir ?? env.stateDir ?? dir;
+    for (const p of [...(env.processes ?? [])].reverse()) {
       if (isAlive(p.pid)) stopped += 1;
       await stopProcess(p.pid);
     }
     rmSync(file, { force: true });
   }
-  return stopped + (await stopLeftovers(stateDir, file));
-}
-
-/** Pure: kube-apiserver flags for the ground. */
-export function apiserverArgs(pki: GroundPki, apiPort: number, etcdPort: number, stateDir: string): string[] {
-  return [
-    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
-    `--secure-port=${apiPort}`,
-    `--cert-dir=${path.join(stateDir, "kube")}`,
-    `--tls-cert-file=${pki.serving.certFile}`,
-    `--tls-private-key-file=${pki.serving.keyFile}`,
-    `--client-ca-file=${pki.caFile}`,
-    `--service-account-issuer=https://127.0.0.1:${apiPort}`,
-    `--service-account-key-file=${pki.serviceAccountPubFile}`,
-    `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
-    "--authorization-mode=RBAC",
-    "--service-cluster-ip-range=10.96.0.0/24",
-    "--allow-privileged=true",
-    "--profiling=false",
-    "--endpoint-reconciler-type=none",
-    "--v=1",
-  ];
-}
-
-function writeKubeconfigs(
-  stateDir: string,
-  server: string,
-  pki: GroundPki,
-): Record<keyof typeof CLIENT_IDENTITIES, string> {
-  return Object.fromEntries(
-    Object.entries(CLIENT_IDENTITIES).map(([name, id]) => {
-      const file = path.join(stateDir, "kube", `${name}.kubeconfig`);
-      writeFileSync(
-        file,
-        kubeconfigFor(server, pki.caFile, id.user, pki.clients[name as keyof typeof CLIENT_IDENTITIES]),
-        { mode: 0o600 },
-      );
-      return [name, file];
-    }),
-  ) as Record<keyof typeof CLIENT_IDENTITIES, string>;
-}
-
-async function httpGetOk(url: string): Promise<true | undefined> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  return res.ok ? true : undefined;
-}
-
-function apiPost(
-  base: string,
-  tls: { ca: Buffer; cert: Buffer; key: Buffer },
-  pathName: string,
-  body: unknown,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${base}${pathName}`,
-      { method: "POST", ...tls, headers: { "content-type": "application/json" } },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode === 201 || res.statusCode === 409
-            ? resolve()
-            : reject(new Error(`POST ${pathName}: HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+  stopped += await stopLeftovers(dir, file);
+  await cleanupParts(dir, progress);
+  return stopped;
 }

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { NODE_NETWORK } from "./parts/node/network.ts";
 
 /** A certificate + key on disk. */
 export interface CertFiles {
@@ -16,6 +17,8 @@ export interface CertFiles {
 
 /** All PKI material of one ground. */
 export interface GroundPki {
+  /** Directory holding all of it. */
+  dir: string;
   caFile: string;
   caKeyFile: string;
   serving: CertFiles;
@@ -32,6 +35,9 @@ export const CLIENT_IDENTITIES = {
   controllerManager: { user: "system:kube-controller-manager", groups: [] },
   developer: { user: "keyfleet-dev", groups: ["keyfleet:devs"] },
   identityEndpoint: { user: "keyfleet-identity-endpoint", groups: [] },
+  scheduler: { user: "system:kube-scheduler", groups: [] },
+  /** kube-apiserver's client certificate towards kubelets (`kubectl logs`, `exec`); bound to system:kubelet-api-admin. */
+  kubeletClient: { user: "keyfleet-apiserver-kubelet-client", groups: [] },
 } as const;
 /** Names of {@link CLIENT_IDENTITIES}. */
 export type ClientName = keyof typeof CLIENT_IDENTITIES;
@@ -45,7 +51,12 @@ export function subjectFor(user: string, groups: readonly string[]): string {
   return `/CN=${user}` + groups.map((g) => `/O=${g}`).join("");
 }
 
-function issue(
+/** Extensions of a client certificate. */
+export const CLIENT_EXTENSIONS =
+  "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n";
+
+/** Issues a certificate signed by the ground's CA into `dir` (`<name>.crt`, `<name>.key`). */
+export function issueCertificate(
   dir: string,
   name: string,
   subject: string,
@@ -106,20 +117,20 @@ export function createPki(dir: string): GroundPki {
     caFile,
   ]);
   const ca = { caFile, caKeyFile };
-  const serving = issue(
+  // Pods reach the apiserver at the kubernetes Service address and the local Azure endpoints at the node's gateway
+  // address (scripts/local/parts/node/network.ts); the one serving certificate names all of them.
+  const serving = issueCertificate(
     pkiDir,
     "serving",
     "/CN=127.0.0.1",
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" +
-      "subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc\n",
+      `subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${NODE_NETWORK.kubernetesServiceIp},DNS:kubernetes.default.svc,IP:${NODE_NETWORK.gatewayIp}\n`,
     ca,
   );
-  const clientExt =
-    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n";
   const clients = Object.fromEntries(
     Object.entries(CLIENT_IDENTITIES).map(([name, id]) => [
       name,
-      issue(pkiDir, `client-${name}`, subjectFor(id.user, id.groups), clientExt, ca),
+      issueCertificate(pkiDir, `client-${name}`, subjectFor(id.user, id.groups), CLIENT_EXTENSIONS, ca),
     ]),
   ) as Record<ClientName, CertFiles>;
   const serviceAccountKeyFile = path.join(pkiDir, "sa.key");
@@ -134,7 +145,7 @@ export function createPki(dir: string): GroundPki {
     serviceAccountKeyFile,
   ]);
   openssl(["pkey", "-in", serviceAccountKeyFile, "-pubout", "-out", serviceAccountPubFile]);
-  return { caFile, caKeyFile, serving, clients, serviceAccountKeyFile, serviceAccountPubFile };
+  return { dir: pkiDir, caFile, caKeyFile, serving, clients, serviceAccountKeyFile, serviceAccountPubFile };
 }
 
 /** Pure: a kubeconfig (YAML-compatible JSON) for one client certificate. */

@@ -1,6 +1,10 @@
-/** Process plumbing for the proving ground: free loopback ports, detached children with log files, readiness. */
+/**
+ * Process plumbing for the proving ground: free loopback ports, detached children with log files, readiness probes
+ * described as data (so `local:restart`, running in another process, can start a part again exactly as `local:up`
+ * did and check it the same way), and stopping with escalation to SIGKILL.
+ */
 import { spawn } from "node:child_process";
-import { openSync, readFileSync, closeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,46 +24,124 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A started child process. */
-export interface Started {
-  name: string;
-  pid: number;
-  logFile: string;
+/** TLS material for a probe, as files (the record must survive in JSON). */
+export interface ProbeTls {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
-/**
- * Starts `command` detached from this process (so `local:up` can exit and leave it running), with stdout and
- * stderr appended to `logFile`.
- */
-export function startDetached(
-  name: string,
-  command: string,
-  args: string[],
-  logFile: string,
-  env?: NodeJS.ProcessEnv,
-): Started {
-  const fd = openSync(logFile, "a");
+/** How to tell that a started process is ready. Plain data: it is stored in env.json and the ledger. */
+export type Probe =
+  /** An HTTP(S) GET answering 200 (with the CA, and a client certificate when given). */
+  | { kind: "http"; url: string; tls?: ProbeTls }
+  /** A line starting with `prefix` written to the log after the start (the stand-in's ready line). */
+  | { kind: "log-line"; prefix: string }
+  /** A command that exits 0 (e.g. `ctr version` against a socket). */
+  | { kind: "exec"; command: string; args: string[] };
+
+/** Everything needed to start one ground process, again and again, the same way. */
+export interface ProcessSpec {
+  /** Name shown in logs and used by `local:restart` (e.g. `kube-apiserver`). */
+  name: string;
+  command: string;
+  args: string[];
+  /** Environment added to the starting process's own (kept small: only what the process needs). */
+  env?: Record<string, string>;
+  logFile: string;
+  probe: Probe;
+  /** Seconds to wait for the probe. */
+  readySeconds: number;
+}
+
+/** A started process: its spec and its pid. */
+export interface ProcessRecord extends ProcessSpec {
+  pid: number;
+}
+
+/** Starts a spec detached from this process (so `local:up` can exit), stdout and stderr appended to its log. */
+export function startDetached(spec: ProcessSpec): ProcessRecord {
+  const fd = openSync(spec.logFile, "a");
   try {
-    const child = spawn(command, args, {
+    const child = spawn(spec.command, spec.args, {
       detached: true,
       stdio: ["ignore", fd, fd],
-      env: env ?? process.env,
+      env: { ...process.env, ...spec.env },
     });
-    if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+    if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
     child.unref();
-    return { name, pid: child.pid, logFile };
+    return { ...spec, pid: child.pid };
   } finally {
     closeSync(fd);
   }
 }
 
-/** True while a process with this pid exists. */
+/**
+ * Starts a spec and waits until its probe passes; on failure the process is stopped and the log tail shown.
+ * `onStarted` sees the record as soon as the process exists (the ledger writes it then).
+ */
+export async function launch(
+  spec: ProcessSpec,
+  onStarted: (record: ProcessRecord) => void = () => {},
+): Promise<ProcessRecord> {
+  const logOffset = existsSync(spec.logFile) ? statSync(spec.logFile).size : 0;
+  const record = startDetached(spec);
+  onStarted(record);
+  try {
+    await waitFor(record, () => probeOnce(spec.probe, spec.logFile, logOffset), spec.readySeconds * 1000);
+    return record;
+  } catch (error) {
+    await stopProcess(record.pid);
+    throw error;
+  }
+}
+
+/** One probe attempt: true when ready, undefined when not yet. */
+export async function probeOnce(probe: Probe, logFile: string, logOffset = 0): Promise<true | undefined> {
+  switch (probe.kind) {
+    case "http": {
+      const tls = probe.tls
+        ? {
+            ca: readFileSync(probe.tls.caFile),
+            ...(probe.tls.certFile ? { cert: readFileSync(probe.tls.certFile) } : {}),
+            ...(probe.tls.keyFile ? { key: readFileSync(probe.tls.keyFile) } : {}),
+          }
+        : undefined;
+      if (probe.url.startsWith("https:")) {
+        return (await httpsGet(probe.url, tls ?? {})).status === 200 ? true : undefined;
+      }
+      const res = await fetch(probe.url, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? true : undefined;
+    }
+    case "log-line": {
+      const text = readFileSync(logFile).subarray(logOffset).toString("utf8");
+      return text.split("\n").some((l) => l.startsWith(probe.prefix)) ? true : undefined;
+    }
+    case "exec":
+      return (await exitCode(probe.command, probe.args)) === 0 ? true : undefined;
+  }
+}
+
+function exitCode(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: "ignore" });
+    child.on("error", () => resolve(127));
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+/** True while a process with this pid exists (and is not a zombie). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // A detached child that exited stays a zombie until its parent reaps it; it is not running any more.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 }
 
@@ -77,7 +159,7 @@ export function tail(file: string, lines = 15): string {
  * The error carries the tail of the process's log.
  */
 export async function waitFor<T>(
-  started: Started,
+  started: { name: string; pid: number; logFile: string },
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
 ): Promise<T> {
@@ -103,7 +185,7 @@ export async function waitFor<T>(
 /** GETs an https URL with the given TLS material and returns status + body. */
 export function httpsGet(
   url: string,
-  tls: { ca: Buffer; cert?: Buffer; key?: Buffer },
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca: tls.ca, cert: tls.cert, key: tls.key, timeout: 2000 }, (res) => {
@@ -117,8 +199,11 @@ export function httpsGet(
   });
 }
 
+/** Grace period before SIGKILL (kube-apiserver has been seen ignoring SIGTERM for over 30 s). */
+export const STOP_GRACE_MS = 10_000;
+
 /** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. Works on the process group of a detached child. */
-export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+export async function stopProcess(pid: number, graceMs = STOP_GRACE_MS): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig); // the detached child leads its own process group
@@ -134,5 +219,9 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
   signal("SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && isAlive(pid)) await sleep(100);
-  if (isAlive(pid)) signal("SIGKILL");
+  if (isAlive(pid)) {
+    signal("SIGKILL");
+    const killDeadline = Date.now() + 5_000;
+    while (Date.now() < killDeadline && isAlive(pid)) await sleep(50);
+  }
 }

@@ -1,0 +1,104 @@
+/**
+ * The Pulumi engine on the proving ground: the CLI, the Node.js language host and the Kubernetes provider, built from
+ * Go modules into the cache; a file backend in the ground's state folder (its stacks live as long as the ground's
+ * cluster), a passphrase secrets provider, no plugin downloads and no update checks. No process of its own:
+ * `npm run local:pulumi -- <args>` runs the CLI with the environment this part describes.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ensureBuilt, type BuildSpec } from "../build-cache.ts";
+import type { LocalPulumi } from "../env.ts";
+import { PINNED_NODE, PULUMI_VERSIONS, pulumiCacheDir } from "../paths.ts";
+import type { Progress } from "../progress.ts";
+import type { GroundPart } from "./part.ts";
+
+/**
+ * Passphrase of the `local` stack's secrets (the proving ground's throwaway values only; the salt is committed in
+ * stacks/Pulumi.local.yaml). Real stacks use a cloud secrets provider or their own passphrase.
+ */
+export const LOCAL_PASSPHRASE = "keyfleet-local-proving-ground";
+
+/** The engine's build (scripts/local/build-pulumi.sh). */
+export function pulumiBuild(): BuildSpec {
+  const v = PULUMI_VERSIONS;
+  return {
+    label: `the Pulumi engine (CLI ${v.cli}, Node.js language host from SDK ${v.languageHostSdk}, Kubernetes provider ${v.kubernetesProvider})`,
+    binDir: pulumiCacheDir(),
+    binaries: ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"],
+    script: "build-pulumi.sh",
+    args: [pulumiCacheDir(), v.cli, v.languageHostSdk, v.kubernetesProviderModule, v.kubernetesProvider],
+    coldEstimate: "about 20 minutes",
+  };
+}
+
+/**
+ * Pure: the environment the CLI runs with. PATH starts with the engine's folder (language host, provider launchers)
+ * and the pinned Node, so programs, dynamic providers and policy packs run on the project's Node.
+ */
+export function pulumiEnv(binDir: string, pulumiHome: string, backendDir: string): Record<string, string> {
+  return {
+    PATH: [binDir, path.dirname(PINNED_NODE), process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
+    PULUMI_HOME: pulumiHome,
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+  };
+}
+
+/**
+ * The dynamic-provider launcher Pulumi's own distribution ships as `pulumi-resource-pulumi-nodejs`: the engine starts
+ * it in the project folder, and it runs @pulumi/pulumi's dynamic-provider host from the project's node_modules.
+ */
+function writeDynamicProviderLauncher(binDir: string): void {
+  const file = path.join(binDir, "pulumi-resource-pulumi-nodejs");
+  writeFileSync(file, '#!/bin/sh\nexec node ./node_modules/@pulumi/pulumi/cmd/dynamic-provider "$@"\n');
+  chmodSync(file, 0o755);
+}
+
+/** Installs the built Kubernetes provider into PULUMI_HOME under its true version (once). */
+function installKubernetesPlugin(
+  cli: string,
+  env: Record<string, string>,
+  provider: string,
+  progress: Progress,
+): void {
+  const version = PULUMI_VERSIONS.kubernetesProvider;
+  const pluginDir = path.join(env.PULUMI_HOME!, "plugins", `resource-kubernetes-${version}`);
+  if (existsSync(pluginDir) && readdirSync(pluginDir).length > 0) return;
+  progress.log(`installing the Kubernetes provider ${version} into ${env.PULUMI_HOME}`);
+  execFileSync(cli, ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+}
+
+export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
+  name: "pulumi",
+  locate: (progress) => ensureBuilt(pulumiBuild(), progress),
+  start(ctx, binaries) {
+    const binDir = pulumiCacheDir();
+    const home = path.join(path.dirname(binDir), "home");
+    const backend = path.join(ctx.stateDir, "pulumi");
+    mkdirSync(home, { recursive: true });
+    mkdirSync(backend, { recursive: true });
+    writeDynamicProviderLauncher(binDir);
+    const env = pulumiEnv(binDir, home, backend);
+    const cli = binaries.paths.pulumi!;
+    installKubernetesPlugin(cli, env, binaries.paths["pulumi-resource-kubernetes"]!, ctx.progress);
+    return Promise.resolve({
+      pulumi: {
+        cli,
+        binDir,
+        env,
+        versions: {
+          cli: PULUMI_VERSIONS.cli,
+          languageHost: PULUMI_VERSIONS.languageHostSdk,
+          kubernetesProvider: PULUMI_VERSIONS.kubernetesProvider,
+        },
+      },
+    });
+  },
+};
