@@ -7,6 +7,7 @@ import { findExecutable } from "./build-cache.ts";
 import { partsFor } from "./ground.ts";
 import { recordStart } from "./ledger.ts";
 import { apiserverArgs } from "./parts/kube-apiserver.ts";
+import { groundNetwork } from "./parts/node/network.ts";
 import type { ProcessRecord } from "./processes.ts";
 import { kubeconfigFor, subjectFor, type GroundPki } from "./pki.ts";
 
@@ -35,7 +36,7 @@ describe("proving ground pure helpers", () => {
       serviceAccountKeyFile: "/sa.key",
       serviceAccountPubFile: "/sa.pub",
     } as unknown as GroundPki;
-    const args = apiserverArgs(pki, 6555, "http://127.0.0.1:2379", "/state");
+    const args = apiserverArgs(pki, groundNetwork(3), 6555, "http://127.0.0.1:2379", "/state");
     assert.ok(args.includes("--bind-address=127.0.0.1"));
     assert.ok(args.includes("--authorization-mode=Node,RBAC"));
     assert.ok(args.includes("--enable-admission-plugins=NodeRestriction"));

@@ -17,7 +17,8 @@ import { AZURE_LOCAL_STATE, azureLocalPart } from "./parts/azure-local.ts";
 import { etcdPart } from "./parts/etcd.ts";
 import { apiserverPart } from "./parts/kube-apiserver.ts";
 import { controllerManagerPart } from "./parts/kube-controller-manager.ts";
-import { nodePart } from "./parts/node/index.ts";
+import { claimNodeNetwork, nodePart } from "./parts/node/index.ts";
+import { groundNetwork } from "./parts/node/network.ts";
 import { pulumiPart } from "./parts/pulumi.ts";
 import type { GroundContext, GroundPart } from "./parts/part.ts";
 
@@ -43,7 +44,7 @@ export interface StartOptions {
   envFile?: string;
   /**
    * Run the worker node. Default: on for the default state directory unless `KEYFLEET_LOCAL_NODE=0`; off for a
-   * private ground (one node per machine owns the pod network).
+   * private ground unless asked (it needs root and costs a few seconds of image import).
    */
   node?: boolean;
   /**
@@ -113,7 +114,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   const progress = options.progress ?? new Progress("local:up");
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const envFile = options.envFile ?? (options.stateDir ? path.join(stateDir, "env.json") : localEnvPath());
-  const withNode = options.node ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_NODE === "1");
+  const withNode = options.node ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_NODE !== "0");
   const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI === "1");
   if (options.reuse !== false) {
     const running = await findRunningGround(envFile);
@@ -133,6 +134,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
     progress.log(`stopped ${leftovers} process(es) left over from an earlier ground in ${stateDir}`);
   await cleanupParts(stateDir, progress);
   resetStateDir(stateDir);
+  const network = withNode ? await claimNodeNetwork(stateDir, progress) : groundNetwork(0);
 
   let started: ProcessRecord[] = [];
   const stopAll = async () => {
@@ -150,7 +152,8 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
     const ctx: GroundContext = {
       stateDir,
       progress,
-      pki: createPki(stateDir),
+      pki: createPki(stateDir, network),
+      network,
       env: {},
       launch: async (spec: ProcessSpec) => {
         // Recorded before the probe passes, so a start that hangs is still stopped by the next `local:down`.

@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { NODE_NETWORK } from "./parts/node/network.ts";
+import type { GroundNetwork } from "./parts/node/network.ts";
 
 /** A certificate + key on disk. */
 export interface CertFiles {
@@ -92,7 +92,7 @@ export function issueCertificate(
 }
 
 /** Creates a fresh PKI under `dir/pki`. Takes well under a second (EC keys). */
-export function createPki(dir: string): GroundPki {
+export function createPki(dir: string, network: GroundNetwork): GroundPki {
   const pkiDir = path.join(dir, "pki");
   mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
   const caKeyFile = path.join(pkiDir, "ca.key");
@@ -118,13 +118,13 @@ export function createPki(dir: string): GroundPki {
   ]);
   const ca = { caFile, caKeyFile };
   // Pods reach the apiserver at the kubernetes Service address and the local Azure endpoints at the node's gateway
-  // address (scripts/local/parts/node/network.ts); the one serving certificate names all of them.
+  // address (scripts/local/parts/node/network.ts: the ground's own network); the one serving certificate names all of them.
   const serving = issueCertificate(
     pkiDir,
     "serving",
     "/CN=127.0.0.1",
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" +
-      `subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${NODE_NETWORK.kubernetesServiceIp},DNS:kubernetes.default.svc,IP:${NODE_NETWORK.gatewayIp}\n`,
+      `subjectAltName=IP:127.0.0.1,DNS:localhost,IP:${network.kubernetesServiceIp},DNS:kubernetes.default.svc,IP:${network.gatewayIp}\n`,
     ca,
   );
   const clients = Object.fromEntries(

@@ -12,14 +12,20 @@ import { ETCD_VERSION, KUBERNETES_VERSION } from "../paths.ts";
 import { CLIENT_IDENTITIES, kubeconfigFor, type GroundPki } from "../pki.ts";
 import { freePort } from "../processes.ts";
 import { kubeBuild } from "./kube-build.ts";
-import { NODE_NETWORK } from "./node/network.ts";
+import type { GroundNetwork } from "./node/network.ts";
 import { logFileIn, type GroundPart } from "./part.ts";
 
 /** What the apiserver adds to the description. */
 export type ApiserverDescription = Pick<LocalEnvironment, "kubernetes">;
 
 /** Pure: kube-apiserver flags for the ground. */
-export function apiserverArgs(pki: GroundPki, apiPort: number, etcdUrl: string, stateDir: string): string[] {
+export function apiserverArgs(
+  pki: GroundPki,
+  network: GroundNetwork,
+  apiPort: number,
+  etcdUrl: string,
+  stateDir: string,
+): string[] {
   return [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
@@ -34,7 +40,7 @@ export function apiserverArgs(pki: GroundPki, apiPort: number, etcdUrl: string, 
     `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
     "--authorization-mode=Node,RBAC",
     "--enable-admission-plugins=NodeRestriction",
-    `--service-cluster-ip-range=${NODE_NETWORK.serviceSubnet}`,
+    `--service-cluster-ip-range=${network.serviceSubnet}`,
     `--kubelet-client-certificate=${pki.clients.kubeletClient.certFile}`,
     `--kubelet-client-key=${pki.clients.kubeletClient.keyFile}`,
     `--kubelet-certificate-authority=${pki.caFile}`,
@@ -78,7 +84,7 @@ export const apiserverPart: GroundPart<ApiserverDescription> = {
       ctx.launch({
         name: "kube-apiserver",
         command: binaries.paths["kube-apiserver"]!,
-        args: apiserverArgs(ctx.pki, apiPort, etcdUrl, ctx.stateDir),
+        args: apiserverArgs(ctx.pki, ctx.network, apiPort, etcdUrl, ctx.stateDir),
         logFile: logFileIn(ctx.stateDir, "kube-apiserver"),
         probe: {
           kind: "http",

@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Located } from "../build-cache.ts";
 import type { LocalEnvironment } from "../env.ts";
 import type { GroundPki } from "../pki.ts";
+import type { GroundNetwork } from "./node/network.ts";
 import type { ProcessRecord, ProcessSpec } from "../processes.ts";
 import type { Progress } from "../progress.ts";
 
@@ -16,6 +17,8 @@ export interface GroundContext {
   stateDir: string;
   progress: Progress;
   pki: GroundPki;
+  /** The ground's cluster network (Service range; the node's pod network when it runs one). */
+  network: GroundNetwork;
   /** Starts a process, records it in the ledger at once, and waits for its probe. */
   launch(spec: ProcessSpec): Promise<ProcessRecord>;
   /** The description so far (earlier parts have filled theirs in). */

@@ -27,12 +27,15 @@ export function detectCgroupMode(): "v1" | "v2" {
   return cgroupModeFrom(existsSync(file) ? readFileSync(file, "utf8") : undefined);
 }
 
-/** Pure: the v1 hierarchies from /proc/self/mounts (mount points of type cgroup). */
+/**
+ * Pure: the hierarchies of a v1 (or hybrid) machine from /proc/self/mounts: every cgroup mount, and the unified
+ * hierarchy a hybrid machine mounts beside them (the kubelet creates its groups there too).
+ */
 export function v1Hierarchies(mountsText: string): string[] {
   return mountsText
     .split("\n")
     .map((line) => line.split(" "))
-    .filter((f) => f[2] === "cgroup" && f[1] !== undefined)
+    .filter((f) => (f[2] === "cgroup" || f[2] === "cgroup2") && f[1] !== undefined)
     .map((f) => f[1]!);
 }
 

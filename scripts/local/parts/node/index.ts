@@ -21,10 +21,10 @@ import { createCgroupRoot, detectCgroupMode } from "./cgroups.ts";
 import { containerdLayout, containerdSpec, hasSysResource } from "./containerd.ts";
 import { nodeImage, pauseImage } from "./images.ts";
 import { kubeletSpec } from "./kubelet.ts";
-import { cniConflist, createBridge, hostNames, NODE_NETWORK } from "./network.ts";
+import { claimNetwork, cniConflist, createBridge, hostNames, type GroundNetwork } from "./network.ts";
 import { schedulerSpec } from "./scheduler.ts";
 import { serviceProxySpec } from "./service-proxy.ts";
-import { nodeLockOwner, sweepNode, takeNodeLock } from "./sweep.ts";
+import { sweepNode } from "./sweep.ts";
 
 /** The node runtime's build (scripts/local/build-node.sh). */
 export function nodeRuntimeBuild(): BuildSpec {
@@ -71,21 +71,23 @@ function ensureRoot(): void {
     );
 }
 
-/** Refuses when another live ground owns the node; sweeps a dead owner's leftovers. */
-async function claimNode(stateDir: string, progress: Progress): Promise<void> {
-  const owner = nodeLockOwner();
-  if (owner && owner !== stateDir) {
-    if (liveProcesses(owner).length > 0)
-      throw new Error(
-        `the proving ground in ${owner} already runs a worker node on this machine (one node per machine: it owns ${NODE_NETWORK.podSubnet}); ` +
-          `stop it with \`KEYFLEET_LOCAL_ENV=${path.join(owner, "env.json")} npm run local:down\`, or start this ground without a node: KEYFLEET_LOCAL_NODE=0`,
+/**
+ * Claims the ground's own cluster network (several grounds' nodes can run side by side, each on its own bridge and
+ * subnets); a network left by a ground that is no longer running is swept and reused. Call before the PKI and the
+ * apiserver are made: both name the network's addresses.
+ */
+export async function claimNodeNetwork(stateDir: string, progress: Progress): Promise<GroundNetwork> {
+  ensureRoot();
+  return claimNetwork(
+    stateDir,
+    (owner) => liveProcesses(owner).length > 0,
+    async (owner) => {
+      const swept = await sweepNode(owner, hostNames(owner));
+      progress.log(
+        `swept the node left by a stopped ground in ${owner} (${swept.processes} processes, ${swept.mounts} mounts)`,
       );
-    const swept = await sweepNode(owner, hostNames(owner));
-    progress.log(
-      `swept the node left by a stopped ground in ${owner} (${swept.processes} processes, ${swept.mounts} mounts)`,
-    );
-  }
-  takeNodeLock(stateDir);
+    },
+  );
 }
 
 function importImage(ctr: string, socket: string, archive: string): void {
@@ -102,18 +104,16 @@ export const nodePart: GroundPart<{ node: LocalNode }> = {
     return { paths: { ...kube.paths, ...runtime.paths }, sources: { ...kube.sources, ...runtime.sources } };
   },
   async start(ctx, binaries: Located) {
-    ensureRoot();
     const kube = ctx.env.kubernetes;
     const vault = ctx.env.vault;
     const identity = ctx.env.identity;
     if (!kube?.kubeconfigs || !vault || !identity)
       throw new Error("the worker node needs kube-apiserver and the local Azure endpoints started first");
-    await claimNode(ctx.stateDir, ctx.progress);
     const names = hostNames(ctx.stateDir);
     const nodeDir = path.join(ctx.stateDir, "node");
     const binDir = nodeRuntimeCacheDir();
     const cgroupMode = detectCgroupMode();
-    createBridge(names.bridge);
+    createBridge(names.bridge, ctx.network);
     createCgroupRoot(names.cgroupRoot);
 
     const layout = containerdLayout(nodeDir, path.join(binDir, "cni"));
@@ -131,7 +131,7 @@ export const nodePart: GroundPart<{ node: LocalNode }> = {
           host,
           { containerd: binaries.paths.containerd!, ctr: binaries.paths.ctr!, binDir },
           logFileIn(ctx.stateDir, "containerd"),
-          cniConflist(names, path.join(nodeDir, "cni", "ipam")),
+          cniConflist(names, ctx.network, path.join(nodeDir, "cni", "ipam")),
         ),
       ),
     );
@@ -153,9 +153,9 @@ export const nodePart: GroundPart<{ node: LocalNode }> = {
           PINNED_NODE,
           ctx.stateDir,
           [
-            { listenHost: NODE_NETWORK.kubernetesServiceIp, listenPort: 443, targetPort: apiPort },
-            { listenHost: NODE_NETWORK.gatewayIp, listenPort: vaultPort, targetPort: vaultPort },
-            { listenHost: NODE_NETWORK.gatewayIp, listenPort: identityPort, targetPort: identityPort },
+            { listenHost: ctx.network.kubernetesServiceIp, listenPort: 443, targetPort: apiPort },
+            { listenHost: ctx.network.gatewayIp, listenPort: vaultPort, targetPort: vaultPort },
+            { listenHost: ctx.network.gatewayIp, listenPort: identityPort, targetPort: identityPort },
           ],
           logFileIn(ctx.stateDir, "service-proxy"),
         ),
@@ -191,7 +191,7 @@ export const nodePart: GroundPart<{ node: LocalNode }> = {
       ctx.launch(
         kubeletSpec(
           kubeletLayout,
-          { cgroupMode, cgroupRoot: names.cgroupRoot },
+          { cgroupMode, cgroupRoot: names.cgroupRoot, network: ctx.network },
           nodeName,
           ctx.pki,
           kube.apiServerUrl,
@@ -222,15 +222,15 @@ export const nodePart: GroundPart<{ node: LocalNode }> = {
         name: nodeName,
         images,
         network: {
-          podSubnet: NODE_NETWORK.podSubnet,
-          nodeIp: NODE_NETWORK.gatewayIp,
-          serviceSubnet: NODE_NETWORK.serviceSubnet,
+          podSubnet: ctx.network.podSubnet,
+          nodeIp: ctx.network.gatewayIp,
+          serviceSubnet: ctx.network.serviceSubnet,
           bridge: names.bridge,
         },
         endpoints: {
-          apiServerUrl: `https://${NODE_NETWORK.kubernetesServiceIp}:443`,
-          vaultUrl: `https://${NODE_NETWORK.gatewayIp}:${vaultPort}`,
-          authorityHost: `https://${NODE_NETWORK.gatewayIp}:${identityPort}`,
+          apiServerUrl: `https://${ctx.network.kubernetesServiceIp}:443`,
+          vaultUrl: `https://${ctx.network.gatewayIp}:${vaultPort}`,
+          authorityHost: `https://${ctx.network.gatewayIp}:${identityPort}`,
         },
         podCaFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
         containerdSocket: layout.socket,

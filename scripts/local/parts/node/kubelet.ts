@@ -8,10 +8,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLIENT_EXTENSIONS, issueCertificate, kubeconfigFor, subjectFor, type GroundPki } from "../../pki.ts";
 import type { ProcessSpec } from "../../processes.ts";
-import { NODE_NETWORK } from "./network.ts";
+import type { GroundNetwork } from "./network.ts";
 
 /** Host facts the configuration depends on. */
 export interface KubeletHost {
+  /** The ground's network: the kubelet serves on its bridge address. */
+  network: GroundNetwork;
   /** "v1": cgroup v1 (or hybrid without controllers on the unified hierarchy); "v2": unified. */
   cgroupMode: "v1" | "v2";
   cgroupRoot: string;
@@ -35,7 +37,7 @@ export function kubeletConfig(layout: KubeletLayout, host: KubeletHost, pki: { c
   return {
     apiVersion: "kubelet.config.k8s.io/v1beta1",
     kind: "KubeletConfiguration",
-    address: NODE_NETWORK.gatewayIp,
+    address: host.network.gatewayIp,
     port: layout.port,
     readOnlyPort: 0,
     healthzBindAddress: "127.0.0.1",
@@ -73,14 +75,14 @@ export function kubeletConfig(layout: KubeletLayout, host: KubeletHost, pki: { c
 }
 
 /** Pure: kubelet flags. */
-export function kubeletArgs(layout: KubeletLayout, nodeName: string): string[] {
+export function kubeletArgs(layout: KubeletLayout, nodeName: string, nodeIp: string): string[] {
   return [
     `--config=${layout.configFile}`,
     `--kubeconfig=${layout.kubeconfig}`,
     `--root-dir=${layout.rootDir}`,
     `--cert-dir=${layout.certDir}`,
     `--hostname-override=${nodeName}`,
-    `--node-ip=${NODE_NETWORK.gatewayIp}`,
+    `--node-ip=${nodeIp}`,
     "--v=1",
   ];
 }
@@ -113,7 +115,7 @@ export function kubeletSpec(
     "kubelet-serving",
     `/CN=system:node:${nodeName}`,
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" +
-      `subjectAltName=IP:${NODE_NETWORK.gatewayIp},DNS:${nodeName}\n`,
+      `subjectAltName=IP:${host.network.gatewayIp},DNS:${nodeName}\n`,
     ca,
   );
   writeFileSync(
@@ -128,7 +130,7 @@ export function kubeletSpec(
   return {
     name: "kubelet",
     command: kubelet,
-    args: kubeletArgs(layout, nodeName),
+    args: kubeletArgs(layout, nodeName, host.network.gatewayIp),
     logFile,
     probe: { kind: "http", url: `http://127.0.0.1:${layout.healthzPort}/healthz` },
     readySeconds: 60,

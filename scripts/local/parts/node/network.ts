@@ -1,24 +1,45 @@
 /**
- * The worker node's pod network: one Linux bridge the ground creates, the CNI bridge plugin attaching each pod to it
- * with host-local addresses, and no way out. Pods get a route to the Service range only (no default route, no
+ * The worker node's pod network: one Linux bridge per ground, the CNI bridge plugin attaching each pod to it with
+ * host-local addresses, and no way out. Pods get a route to the ground's Service range only (no default route, no
  * masquerade, host `ip_forward` untouched): packets to the `kubernetes` Service address and to the bridge's own
  * address end on this machine, where the service proxy (service-proxy.ts) forwards them to the servers on loopback.
  * Nothing leaves the bridge for any other address.
+ *
+ * Several grounds may run nodes side by side: each claims a network index `i` (a lock file per index, created
+ * exclusively) and uses 10.244.i.0/24 for pods and 10.96.i.0/24 for Services.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
-/** Addresses of the node's network. One node per machine uses them (see the node lock in index.ts). */
-export const NODE_NETWORK = {
+/** Addresses of one ground's cluster network. */
+export interface GroundNetwork {
+  /** Which of the machine's ground networks this is (0 for a ground without a node). */
+  index: number;
   /** Pods' addresses (host-local IPAM hands out .10–.250). */
-  podSubnet: "10.244.0.0/24",
+  podSubnet: string;
   /** The bridge's own address: the node's InternalIP, and where pods reach the local Azure endpoints. */
-  gatewayIp: "10.244.0.1",
+  gatewayIp: string;
   /** The apiserver's `--service-cluster-ip-range`. */
-  serviceSubnet: "10.96.0.0/24",
+  serviceSubnet: string;
   /** The `kubernetes` Service address (first of the range) that in-cluster clients dial. */
-  kubernetesServiceIp: "10.96.0.1",
-} as const;
+  kubernetesServiceIp: string;
+}
+
+/** Networks a machine offers grounds (10.244.0–63.0/24 and 10.96.0–63.0/24). */
+export const MAX_GROUND_NETWORKS = 64;
+
+/** Pure: the addresses of network `index`. */
+export function groundNetwork(index: number): GroundNetwork {
+  return {
+    index,
+    podSubnet: `10.244.${index}.0/24`,
+    gatewayIp: `10.244.${index}.1`,
+    serviceSubnet: `10.96.${index}.0/24`,
+    kubernetesServiceIp: `10.96.${index}.1`,
+  };
+}
 
 /** Short id of a ground (from its state directory) for host-level names: bridge, cgroup root, CNI network. */
 export function groundId(stateDir: string): string {
@@ -32,7 +53,12 @@ export function hostNames(stateDir: string): { bridge: string; cniNetwork: strin
 }
 
 /** The CNI network configuration list (pure). `isGateway: false`: the plugin would otherwise turn on ip_forward. */
-export function cniConflist(names: { bridge: string; cniNetwork: string }, ipamDataDir: string): object {
+export function cniConflist(
+  names: { bridge: string; cniNetwork: string },
+  network: GroundNetwork,
+  ipamDataDir: string,
+): object {
+  const prefix = network.podSubnet.split(".").slice(0, 3).join(".");
   return {
     cniVersion: "1.0.0",
     name: names.cniNetwork,
@@ -47,8 +73,8 @@ export function cniConflist(names: { bridge: string; cniNetwork: string }, ipamD
         ipam: {
           type: "host-local",
           dataDir: ipamDataDir,
-          ranges: [[{ subnet: NODE_NETWORK.podSubnet, rangeStart: "10.244.0.10", rangeEnd: "10.244.0.250" }]],
-          routes: [{ dst: NODE_NETWORK.serviceSubnet, gw: NODE_NETWORK.gatewayIp }],
+          ranges: [[{ subnet: network.podSubnet, rangeStart: `${prefix}.10`, rangeEnd: `${prefix}.250` }]],
+          routes: [{ dst: network.serviceSubnet, gw: network.gatewayIp }],
         },
       },
     ],
@@ -82,9 +108,13 @@ export function cidrRange(cidr: string): [number, number] | undefined {
   return [start, start + size - 1];
 }
 
-/** Pure: routes (from `ip -j route`) on other devices that overlap the node's subnets. */
-export function conflictingRoutes(routes: Array<{ dst: string; dev?: string }>, ourBridge: string): string[] {
-  const ours = [NODE_NETWORK.podSubnet, NODE_NETWORK.serviceSubnet].map((c) => cidrRange(c)!);
+/** Pure: routes (from `ip -j route`) on other devices that overlap a network's subnets. */
+export function conflictingRoutes(
+  routes: Array<{ dst: string; dev?: string }>,
+  network: GroundNetwork,
+  ourBridge: string,
+): string[] {
+  const ours = [network.podSubnet, network.serviceSubnet].map((c) => cidrRange(c)!);
   return routes
     .filter((r) => r.dev !== ourBridge && r.dst !== "default")
     .filter((r) => {
@@ -94,23 +124,71 @@ export function conflictingRoutes(routes: Array<{ dst: string; dev?: string }>, 
     .map((r) => `${r.dst}${r.dev ? ` dev ${r.dev}` : ""}`);
 }
 
-/** Creates the bridge with the gateway address and the kubernetes Service address (idempotent). */
-export function createBridge(bridge: string): void {
-  const routes = JSON.parse(ip(["-j", "route"])) as Array<{ dst: string; dev?: string }>;
-  const conflicts = conflictingRoutes(routes, bridge);
-  if (conflicts.length > 0) {
-    throw new Error(
-      `the pod network ${NODE_NETWORK.podSubnet} / Service range ${NODE_NETWORK.serviceSubnet} overlaps routes on this machine (${conflicts.join(", ")}); ` +
-        "the worker node cannot run here without taking traffic from them (start the ground without a node: KEYFLEET_LOCAL_NODE=0)",
-    );
+/** Folder of the machine-wide network locks (tmpfs: they go with a reboot, as the bridges do). */
+export const NETWORK_LOCK_DIR = "/run/keyfleet";
+
+function lockFile(index: number): string {
+  return path.join(NETWORK_LOCK_DIR, `network-${index}.json`);
+}
+
+/** The state directory of the ground holding network `index`, if any. */
+export function networkOwner(index: number): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(lockFile(index), "utf8")) as { stateDir: string }).stateDir;
+  } catch {
+    return undefined;
   }
+}
+
+/**
+ * Claims a network for `stateDir`: the one it already holds, else the first free one whose subnets no route on this
+ * machine uses. `isLive(owner)` tells a running ground from a dead one; a dead owner's network is handed to
+ * `reclaim` (which sweeps what it left) and then taken.
+ */
+export async function claimNetwork(
+  stateDir: string,
+  isLive: (owner: string) => boolean,
+  reclaim: (owner: string) => Promise<void>,
+): Promise<GroundNetwork> {
+  mkdirSync(NETWORK_LOCK_DIR, { recursive: true });
+  const routes = JSON.parse(ip(["-j", "route"])) as Array<{ dst: string; dev?: string }>;
+  const bridge = hostNames(stateDir).bridge;
+  for (let index = 0; index < MAX_GROUND_NETWORKS; index += 1) {
+    const owner = networkOwner(index);
+    if (owner === stateDir) return groundNetwork(index);
+    if (owner !== undefined && isLive(owner)) continue;
+    if (owner !== undefined) {
+      await reclaim(owner);
+      rmSync(lockFile(index), { force: true });
+    }
+    if (conflictingRoutes(routes, groundNetwork(index), bridge).length > 0) continue;
+    try {
+      writeFileSync(lockFile(index), JSON.stringify({ stateDir, pid: process.pid }), { flag: "wx" });
+      return groundNetwork(index);
+    } catch {
+      // another ground took it between the read and the write: try the next one
+    }
+  }
+  throw new Error(
+    `no free network for a worker node: all ${MAX_GROUND_NETWORKS} of 10.244.0-63.0/24 are held by running grounds or used by routes on this machine; ` +
+      "stop a ground (`npm run local:down`) or start this one without a node (KEYFLEET_LOCAL_NODE=0)",
+  );
+}
+
+/** Releases the network `stateDir` holds, if any. */
+export function releaseNetwork(stateDir: string): void {
+  for (let index = 0; index < MAX_GROUND_NETWORKS; index += 1)
+    if (networkOwner(index) === stateDir) rmSync(lockFile(index), { force: true });
+}
+
+/** Creates the bridge with the gateway address and the kubernetes Service address (idempotent). */
+export function createBridge(bridge: string, network: GroundNetwork): void {
   if (!linkExists(bridge)) ip(["link", "add", "name", bridge, "type", "bridge"]);
   const have = ip(["-o", "-4", "addr", "show", "dev", bridge]);
-  if (!have.includes(`${NODE_NETWORK.gatewayIp}/`))
-    ip(["addr", "add", `${NODE_NETWORK.gatewayIp}/24`, "dev", bridge]);
+  if (!have.includes(`${network.gatewayIp}/`)) ip(["addr", "add", `${network.gatewayIp}/24`, "dev", bridge]);
   // The Service address lives on the bridge too, so pods' packets to it are delivered locally (no DNAT, no forwarding).
-  if (!have.includes(`${NODE_NETWORK.kubernetesServiceIp}/`))
-    ip(["addr", "add", `${NODE_NETWORK.kubernetesServiceIp}/32`, "dev", bridge]);
+  if (!have.includes(`${network.kubernetesServiceIp}/`))
+    ip(["addr", "add", `${network.kubernetesServiceIp}/32`, "dev", bridge]);
   ip(["link", "set", "dev", bridge, "up"]);
 }
 

@@ -5,9 +5,9 @@ import { closedRegistryHosts, containerdConfig, containerdLayout, hasSysResource
 import { lddLibraries, ociDocuments } from "./images.ts";
 import { nodeNameFor } from "./index.ts";
 import { kubeletArgs, kubeletConfig } from "./kubelet.ts";
-import { cidrRange, cniConflist, conflictingRoutes, hostNames, NODE_NETWORK } from "./network.ts";
+import { cidrRange, cniConflist, conflictingRoutes, groundNetwork, hostNames } from "./network.ts";
 import { formatRule, parseRule } from "./service-proxy.ts";
-import { mountsUnder, socketPathsFor } from "./sweep.ts";
+import { cniResultsOf, mountsUnder, socketPathsFor } from "./sweep.ts";
 
 void describe("worker node: network", () => {
   void it("reads IPv4 CIDRs as address ranges", () => {
@@ -23,6 +23,18 @@ void describe("worker node: network", () => {
     for (const [cidr, expected] of table) assert.deepEqual(cidrRange(cidr), expected, cidr);
   });
 
+  void it("gives each ground network its own pod subnet, gateway and Service range", () => {
+    assert.deepEqual(groundNetwork(0), {
+      index: 0,
+      podSubnet: "10.244.0.0/24",
+      gatewayIp: "10.244.0.1",
+      serviceSubnet: "10.96.0.0/24",
+      kubernetesServiceIp: "10.96.0.1",
+    });
+    assert.equal(groundNetwork(7).podSubnet, "10.244.7.0/24");
+    assert.equal(groundNetwork(7).kubernetesServiceIp, "10.96.7.1");
+  });
+
   void it("finds host routes that overlap the pod network or the Service range, ignoring its own bridge", () => {
     const routes = [
       { dst: "default", dev: "eth0" },
@@ -32,7 +44,7 @@ void describe("worker node: network", () => {
       { dst: "10.96.0.128/25", dev: "docker0" },
       { dst: "10.97.0.0/24", dev: "other" },
     ];
-    assert.deepEqual(conflictingRoutes(routes, "kfbr-abc123"), [
+    assert.deepEqual(conflictingRoutes(routes, groundNetwork(0), "kfbr-abc123"), [
       "10.0.0.0/8 dev vpn0",
       "10.96.0.128/25 dev docker0",
     ]);
@@ -48,7 +60,8 @@ void describe("worker node: network", () => {
   });
 
   void it("attaches pods to the bridge with a route to the Service range only: no default route, no masquerade, no forwarding", () => {
-    const conf = cniConflist({ bridge: "kfbr-1", cniNetwork: "keyfleet-1" }, "/state/ipam") as {
+    const network = groundNetwork(2);
+    const conf = cniConflist({ bridge: "kfbr-1", cniNetwork: "keyfleet-1" }, network, "/state/ipam") as {
       plugins: Array<
         Record<string, unknown> & { ipam: { routes: Array<{ dst: string; gw: string }>; dataDir: string } }
       >;
@@ -58,7 +71,7 @@ void describe("worker node: network", () => {
     assert.equal(bridge.isGateway, false, "the bridge plugin turns ip_forward on for gateways");
     assert.equal(bridge.isDefaultGateway, false);
     assert.equal(bridge.ipMasq, false);
-    assert.deepEqual(bridge.ipam.routes, [{ dst: NODE_NETWORK.serviceSubnet, gw: NODE_NETWORK.gatewayIp }]);
+    assert.deepEqual(bridge.ipam.routes, [{ dst: "10.96.2.0/24", gw: "10.244.2.1" }]);
     assert.equal(bridge.ipam.dataDir, "/state/ipam", "IPAM state stays in the ground's folder");
   });
 });
@@ -119,12 +132,12 @@ void describe("worker node: kubelet", () => {
   void it("tolerates cgroup v1 only where the machine has nothing else, and always uses the ground's cgroup root", () => {
     const v1 = kubeletConfig(
       layout,
-      { cgroupMode: "v1", cgroupRoot: "/keyfleet-abc" },
+      { cgroupMode: "v1", cgroupRoot: "/keyfleet-abc", network: groundNetwork(0) },
       { caFile: "/ca" },
     ) as Record<string, unknown>;
     const v2 = kubeletConfig(
       layout,
-      { cgroupMode: "v2", cgroupRoot: "/keyfleet-abc" },
+      { cgroupMode: "v2", cgroupRoot: "/keyfleet-abc", network: groundNetwork(0) },
       { caFile: "/ca" },
     ) as Record<string, unknown>;
     assert.equal(v1.failCgroupV1, false);
@@ -134,20 +147,21 @@ void describe("worker node: kubelet", () => {
   });
 
   void it("serves on the bridge address, keeps health on loopback, writes nothing to default host folders and resolves nothing", () => {
-    const config = kubeletConfig(layout, { cgroupMode: "v2", cgroupRoot: "/k" }, { caFile: "/ca" }) as Record<
-      string,
-      unknown
-    >;
-    assert.equal(config.address, NODE_NETWORK.gatewayIp);
+    const config = kubeletConfig(
+      layout,
+      { cgroupMode: "v2", cgroupRoot: "/k", network: groundNetwork(1) },
+      { caFile: "/ca" },
+    ) as Record<string, unknown>;
+    assert.equal(config.address, "10.244.1.1");
     assert.equal(config.healthzBindAddress, "127.0.0.1");
     assert.equal(config.readOnlyPort, 0);
     assert.equal(config.podLogsDir, "/g/node/pod-logs");
     assert.equal(config.resolvConf, "/g/node/kubelet/resolv.conf");
     assert.equal(config.makeIPTablesUtilChains, false);
     assert.deepEqual((config.authentication as { anonymous: unknown }).anonymous, { enabled: false });
-    const args = kubeletArgs(layout, "vm");
+    const args = kubeletArgs(layout, "vm", "10.244.1.1");
     assert.ok(args.includes("--root-dir=/g/node/kubelet/root"));
-    assert.ok(args.includes(`--node-ip=${NODE_NETWORK.gatewayIp}`));
+    assert.ok(args.includes("--node-ip=10.244.1.1"));
     assert.ok(args.includes("--hostname-override=vm"));
   });
 
@@ -231,6 +245,21 @@ void describe("worker node: images, service proxy, sweep", () => {
     ].join("\n");
     assert.deepEqual(socketPathsFor(unix, new Set(["4711", "4713"]), "/run/containerd/s"), [
       "/run/containerd/s/abc",
+    ]);
+  });
+
+  void it("removes only the CNI results of its own network and of its own sandboxes' loopback", () => {
+    const ours = "a".repeat(64);
+    const theirs = "b".repeat(64);
+    const files = [
+      `keyfleet-abc123-${ours}-eth0`,
+      `cni-loopback-${ours}-lo`,
+      `cni-loopback-${theirs}-lo`,
+      `other-net-${theirs}-eth0`,
+    ];
+    assert.deepEqual(cniResultsOf(files, "keyfleet-abc123", new Set([ours])), [
+      `keyfleet-abc123-${ours}-eth0`,
+      `cni-loopback-${ours}-lo`,
     ]);
   });
 

@@ -2,7 +2,7 @@
  * Removes everything a ground's worker node leaves on the host besides its recorded processes: the runc shims
  * (containerd starts them in their own sessions), every process in the node's cgroup root, the mounts under the
  * node's folder (kubelet volumes, container root filesystems, network namespaces), the shims' sockets in
- * containerd's fixed socket folder, CNI result files, the bridge, the cgroups and the machine-wide node lock.
+ * containerd's fixed socket folder, CNI result files, the bridge, the cgroups and the ground's network lock.
  * Safe to run twice, and after a crash.
  */
 import { execFileSync } from "node:child_process";
@@ -13,19 +13,16 @@ import {
   readlinkSync,
   rmSync,
   rmdirSync,
-  writeFileSync,
 } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../../processes.ts";
 import { removeCgroupRoot } from "./cgroups.ts";
-import { deleteBridge } from "./network.ts";
+import { deleteBridge, releaseNetwork } from "./network.ts";
 
 /** containerd's fixed folder for shim sockets (not configurable in containerd 2.x). */
 export const SHIM_SOCKET_DIR = "/run/containerd/s";
 /** CNI's result cache (libcni's default; containerd does not let it be moved). */
 export const CNI_CACHE_DIR = "/var/lib/cni";
-/** The machine-wide node lock: which ground's node owns the bridge addresses (one node per machine). */
-export const NODE_LOCK_FILE = "/run/keyfleet-node.json";
 
 /** Pure: mount points under `dir`, deepest first, from /proc/self/mountinfo text (octal escapes decoded). */
 export function mountsUnder(mountinfo: string, dir: string): string[] {
@@ -83,11 +80,36 @@ export interface SweepReport {
 }
 
 /** Sweeps one ground's node; `nodeDir` is `<stateDir>/node`. */
+/** Ids of the node's pod sandboxes (containerd keeps a folder per sandbox in its root and state). */
+function sandboxIds(nodeDir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const base of ["root", "state"]) {
+    const dir = path.join(nodeDir, "containerd", base, "io.containerd.grpc.v1.cri", "sandboxes");
+    if (existsSync(dir)) for (const id of readdirSync(dir)) ids.add(id);
+  }
+  return ids;
+}
+
+/** Pure: CNI result files (`<network>-<sandbox id>-<interface>`) that belong to the node. */
+export function cniResultsOf(
+  files: readonly string[],
+  cniNetwork: string,
+  sandboxes: ReadonlySet<string>,
+): string[] {
+  return files.filter((file) => {
+    if (file.startsWith(`${cniNetwork}-`)) return true;
+    // containerd's own loopback network, named per sandbox
+    const loopback = /^cni-loopback-([0-9a-f]{64})-lo$/.exec(file);
+    return loopback !== null && sandboxes.has(loopback[1]!);
+  });
+}
+
 export async function sweepNode(
   stateDir: string,
   names: { bridge: string; cniNetwork: string; cgroupRoot: string },
 ): Promise<SweepReport> {
   const nodeDir = path.join(stateDir, "node");
+  const sandboxes = sandboxIds(nodeDir);
   // Shims (and anything else started with the node's socket or folder on its command line).
   const shims = pidsMentioning(nodeDir);
   const inodes = new Set(shims.flatMap((pid) => [...socketInodes(pid)]));
@@ -115,12 +137,12 @@ export async function sweepNode(
   deleteBridge(names.bridge);
   const results = path.join(CNI_CACHE_DIR, "results");
   if (existsSync(results))
-    for (const file of readdirSync(results))
-      if (file.startsWith(`${names.cniNetwork}-`)) rmSync(path.join(results, file), { force: true });
+    for (const file of cniResultsOf(readdirSync(results), names.cniNetwork, sandboxes))
+      rmSync(path.join(results, file), { force: true });
   for (const dir of [results, CNI_CACHE_DIR, SHIM_SOCKET_DIR, path.dirname(SHIM_SOCKET_DIR)])
     removeIfEmpty(dir);
   rmSync(nodeDir, { recursive: true, force: true });
-  releaseNodeLock(stateDir);
+  releaseNetwork(stateDir);
   return { processes, mounts: mounts.length, sockets: sockets.length };
 }
 
@@ -130,22 +152,4 @@ function removeIfEmpty(dir: string): void {
   } catch {
     // missing or not empty
   }
-}
-
-/** The state directory of the ground whose node holds the machine-wide lock, if any. */
-export function nodeLockOwner(): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(NODE_LOCK_FILE, "utf8")) as { stateDir: string }).stateDir;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Takes the lock for `stateDir`. */
-export function takeNodeLock(stateDir: string): void {
-  writeFileSync(NODE_LOCK_FILE, JSON.stringify({ stateDir, pid: process.pid }));
-}
-
-function releaseNodeLock(stateDir: string): void {
-  if (nodeLockOwner() === stateDir) rmSync(NODE_LOCK_FILE, { force: true });
 }
