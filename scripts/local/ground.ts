@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Located } from "./build-cache.ts";
+import { ensureBuilt, type Located } from "./build-cache.ts";
+import { kubeBuild } from "./parts/kube-build.ts";
 import { LOCAL_ENV_VERSION, localEnvPath, type LocalEnvironment } from "./env.ts";
 import { recordStart, stopLeftovers, writeLedger } from "./ledger.ts";
 import { DEFAULT_STATE_DIR } from "./paths.ts";
@@ -124,6 +125,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
     }
   }
   const parts = partsFor({ node: withNode, pulumi: withPulumi });
+  await ensureBuilt(kubeBuild([...new Set(parts.flatMap((p) => p.kubeCommands ?? []))], true), progress);
   const binaries = new Map<string, Located>();
   for (const part of parts) {
     const located = await part.locate(progress);

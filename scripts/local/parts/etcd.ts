@@ -27,7 +27,8 @@ export function etcdArgs(dataDir: string, clientPort: number, peerPort: number):
 
 export const etcdPart: GroundPart<EtcdDescription> = {
   name: "etcd",
-  locate: (progress) => ensureBuilt(kubeBuild(["kube-apiserver", "kube-controller-manager"], true), progress),
+  kubeCommands: [],
+  locate: (progress) => ensureBuilt(kubeBuild([], true), progress),
   async start(ctx, binaries) {
     const dataDir = path.join(ctx.stateDir, "etcd");
     mkdirSync(dataDir, { recursive: true });

@@ -74,7 +74,8 @@ export function writeKubeconfigs(
 
 export const apiserverPart: GroundPart<ApiserverDescription> = {
   name: "kube-apiserver",
-  locate: (progress) => ensureBuilt(kubeBuild(["kube-apiserver", "kube-controller-manager"], true), progress),
+  kubeCommands: ["kube-apiserver"],
+  locate: (progress) => ensureBuilt(kubeBuild(["kube-apiserver"], true), progress),
   async start(ctx, binaries) {
     const etcdUrl = ctx.env.etcd?.url;
     if (!etcdUrl) throw new Error("kube-apiserver needs etcd started first");

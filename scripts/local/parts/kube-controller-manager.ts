@@ -32,7 +32,8 @@ export const CONTROLLERS = [
 
 export const controllerManagerPart: GroundPart<Partial<LocalEnvironment>> = {
   name: "kube-controller-manager",
-  locate: (progress) => ensureBuilt(kubeBuild(["kube-apiserver", "kube-controller-manager"], true), progress),
+  kubeCommands: ["kube-controller-manager"],
+  locate: (progress) => ensureBuilt(kubeBuild(["kube-controller-manager"], true), progress),
   async start(ctx, binaries) {
     const kube = ctx.env.kubernetes;
     if (!kube?.kubeconfigs) throw new Error("kube-controller-manager needs kube-apiserver started first");

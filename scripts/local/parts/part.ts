@@ -28,6 +28,11 @@ export interface GroundContext {
 /** One part of the ground. `Description` is what it adds to env.json. */
 export interface GroundPart<Description extends Partial<LocalEnvironment>> {
   name: string;
+  /**
+   * Kubernetes commands it runs. They come from one module graph, so the ground builds the union of every part's
+   * commands in one go (one compile of the shared packages) before the parts locate them.
+   */
+  kubeCommands?: readonly string[];
   /** Finds (or builds, once) its binaries. */
   locate(progress: Progress): Promise<Located>;
   /** Starts its processes (in order) and returns its part of the description. */

@@ -98,6 +98,7 @@ function importImage(ctr: string, socket: string, archive: string): void {
 
 export const nodePart: GroundPart<{ node: LocalNode }> = {
   name: "node",
+  kubeCommands: ["kube-scheduler", "kubelet"],
   async locate(progress) {
     const kube = await ensureBuilt(kubeBuild(["kube-scheduler", "kubelet"], false), progress);
     const runtime = await ensureBuilt(nodeRuntimeBuild(), progress);

@@ -6,14 +6,7 @@
  * Safe to run twice, and after a crash.
  */
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  rmdirSync,
-} from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../../processes.ts";
 import { removeCgroupRoot } from "./cgroups.ts";
