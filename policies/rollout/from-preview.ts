@@ -139,31 +139,34 @@ function changedPaths(op: ChangeOp, steps: readonly PreviewStep[]): string[] {
   return [...paths].sort();
 }
 
+/** One resource from the steps that name it. */
+function foldSteps(urn: string, steps: readonly PreviewStep[]): ResourceChange {
+  const op = steps
+    .map((s) => OP_OF_STEP[s.op] ?? ChangeOp.other)
+    .reduce((a, b) => (OP_RANK[b] > OP_RANK[a] ? b : a));
+  const oldState = steps.find((s) => s.oldState)?.oldState;
+  const newState = steps.find((s) => s.newState)?.newState;
+  const state = newState ?? oldState;
+  const parent = state?.parent || undefined;
+  const provider = providerUrn(state?.provider || steps[0]!.provider);
+  const oldInputs = op === ChangeOp.create ? undefined : oldState?.inputs;
+  const newInputs = op === ChangeOp.delete ? undefined : newState?.inputs;
+  return {
+    urn,
+    type: state?.type ?? typeOfUrn(urn),
+    name: nameOfUrn(urn),
+    op,
+    ...(parent ? { parent } : {}),
+    ...(provider ? { provider } : {}),
+    ...(oldInputs ? { oldInputs } : {}),
+    ...(newInputs ? { newInputs } : {}),
+    changedPaths: changedPaths(op, steps),
+  };
+}
+
 /** The change set of a parsed preview (one entry per URN, in first-step order). */
 export function changeSetFromPreview(stack: string, digest: PreviewDigest): ChangeSet {
   const byUrn = new Map<string, PreviewStep[]>();
   for (const step of digest.steps ?? []) byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
-  const resources: ResourceChange[] = [];
-  for (const [urn, steps] of byUrn) {
-    const op = steps
-      .map((s) => OP_OF_STEP[s.op] ?? ChangeOp.other)
-      .reduce((a, b) => (OP_RANK[b] > OP_RANK[a] ? b : a));
-    const oldState = steps.find((s) => s.oldState)?.oldState;
-    const newState = steps.find((s) => s.newState)?.newState;
-    const state = newState ?? oldState;
-    const parent = state?.parent || undefined;
-    const provider = providerUrn(state?.provider || steps[0]!.provider);
-    resources.push({
-      urn,
-      type: state?.type ?? typeOfUrn(urn),
-      name: nameOfUrn(urn),
-      op,
-      ...(parent ? { parent } : {}),
-      ...(provider ? { provider } : {}),
-      ...(oldState?.inputs && op !== ChangeOp.create ? { oldInputs: oldState.inputs } : {}),
-      ...(newState?.inputs && op !== ChangeOp.delete ? { newInputs: newState.inputs } : {}),
-      changedPaths: changedPaths(op, steps),
-    });
-  }
-  return { stack, source: "preview", resources };
+  return { stack, source: "preview", resources: [...byUrn].map(([urn, steps]) => foldSteps(urn, steps)) };
 }

@@ -1,0 +1,102 @@
+/**
+ * One real preview of a stack through the injected runner: `pulumi preview --json --show-sames` with the policy
+ * pack and its config for that stack (`policies/config.<stack>.json` when present), the engine events written to
+ * a temporary event log for the policy violations. Also the settings the judgement takes from that pack config
+ * (the jitter rule's vault limit, risk and add-on mounts), so the burst uses the numbers the rules use.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { normalisePackConfig } from "../harness/config.ts";
+import { configWithDefaults } from "../lib/config.ts";
+import type { KeyfleetPolicy } from "../lib/rule.ts";
+import { jitterSufficient, type JitterConfig } from "../rules/jitter-sufficient.ts";
+import { changeSetFromPreview, parsePreviewJson, type PreviewDigest } from "../rollout/from-preview.ts";
+import type { StackPreview } from "./report.ts";
+import { PulumiRunError, type PulumiRunner } from "./runner.ts";
+import { violationsFromEventLog } from "./violations.ts";
+
+/** Where the pack and its per-stack config live. */
+export interface PackLocation {
+  /** The policy pack folder (default `policies`). */
+  packDir: string;
+}
+
+/** The pack config file of a stack, when there is one: `<packDir>/config.<stack>.json`. */
+export function packConfigFile(pack: PackLocation, stack: string): string | undefined {
+  const file = path.join(pack.packDir, `config.${stack}.json`);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The jitter rule's settings for a stack (schema defaults where the pack config is silent), validated. */
+export function judgeSettings(
+  pack: PackLocation,
+  stack: string,
+  policies: readonly KeyfleetPolicy[],
+): JitterConfig {
+  const file = packConfigFile(pack, stack);
+  const raw = file ? (JSON.parse(readFileSync(file, "utf8")) as unknown) : undefined;
+  const given = normalisePackConfig(raw, policies).get(jitterSufficient.name)?.properties ?? {};
+  return configWithDefaults<JitterConfig>(jitterSufficient.configSchema!, given);
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Error diagnostics of a digest, colour codes removed, one line each. */
+export function previewErrors(digest: PreviewDigest): string[] {
+  return (digest.diagnostics ?? [])
+    .filter((d) => d.severity === "error")
+    .map((d) => (d.message ?? "").replace(ANSI, "").trim())
+    .filter(Boolean);
+}
+
+/** Runs the preview of `stack` with the pack and returns its change set, violations and errors. */
+export async function previewStack(
+  runner: PulumiRunner,
+  stack: string,
+  pack: PackLocation,
+  policies: readonly KeyfleetPolicy[],
+): Promise<StackPreview> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "keyfleet-preview-"));
+  const eventLog = path.join(dir, "events.jsonl");
+  try {
+    const config = packConfigFile(pack, stack);
+    const result = await runner.run([
+      "preview",
+      "--stack",
+      stack,
+      "--json",
+      "--show-sames",
+      "--non-interactive",
+      "--policy-pack",
+      pack.packDir,
+      ...(config ? ["--policy-pack-config", config] : []),
+      "--event-log",
+      eventLog,
+    ]);
+    let digest: PreviewDigest;
+    try {
+      digest = parsePreviewJson(result.stdout);
+    } catch (error) {
+      throw new PulumiRunError(
+        `pulumi preview of stack ${stack} printed no preview (${(error as Error).message})`,
+        result,
+      );
+    }
+    const violations = existsSync(eventLog)
+      ? violationsFromEventLog(readFileSync(eventLog, "utf8"), policies)
+      : [];
+    const errors = previewErrors(digest);
+    if (
+      result.code !== 0 &&
+      errors.length === 0 &&
+      !violations.some((v) => v.enforcementLevel === "mandatory")
+    ) {
+      errors.push(`pulumi preview exited with ${result.code}`);
+    }
+    return { stack, changes: changeSetFromPreview(stack, digest), violations, errors };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
