@@ -139,6 +139,7 @@ function waveLines(stack: string, wave: TargetedWave, intervalSeconds: number): 
     "   ```",
     "",
     "   </details>",
+    "",
   ];
 }
 
