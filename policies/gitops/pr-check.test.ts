@@ -189,7 +189,7 @@ describe("keyfleet pr-check (fake Pulumi runner)", () => {
     );
     assert.match(
       report.stacks[0]!.errors[0]!,
-      /printed no preview.*\(exit 255\):\n  error: could not load plugin/s,
+      /printed no preview.*\(exit 255\):\n {2}error: could not load plugin/s,
     );
 
     assert.equal(await runPrCheck([], testIo, deps), 2);
