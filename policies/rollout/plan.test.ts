@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
-import { aksCluster, arcCluster, change, STACK_URN, vault } from "../test/fixtures.ts";
+import { aksCluster, arcCluster, change, secretSync, STACK_URN, vault } from "../test/fixtures.ts";
 import { ChangeOp } from "./changeset.ts";
 import { changeSetFromCaptures } from "./from-capture.ts";
 import { rolloutPlan } from "./plan.ts";
@@ -14,27 +14,6 @@ const STACK: HarnessResource = {
   urn: STACK_URN,
   inputs: {},
 };
-
-/** A SecretSync on an Arc cluster naming the cluster's SecretProviderClass ("app" in namespace "app"). */
-function secretSync(cluster: readonly HarnessResource[]): HarnessResource {
-  const component = cluster.find((r) => r.type === "keyfleet:index:ClusterSecrets")!;
-  const provider = cluster.find((r) => r.type === "pulumi:providers:kubernetes")!;
-  return {
-    type: "kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync",
-    name: `${component.name}-sync`,
-    urn: `urn:pulumi:test::keyfleet::keyfleet:index:ClusterSecrets$kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync::${component.name}-sync`,
-    parent: component.urn,
-    provider: provider.urn,
-    inputs: {
-      metadata: { name: "app", namespace: "app" },
-      spec: {
-        serviceAccountName: "app-sync",
-        secretProviderClassName: "app",
-        secretObject: { type: "Opaque", data: [{ sourcePath: "obj-0", targetKey: "a" }] },
-      },
-    },
-  };
-}
 
 /** `n` Arc clusters of `objects` each on one vault, each with a SecretSync. */
 function arcFleet(n: number, objects: number): HarnessResource[] {
