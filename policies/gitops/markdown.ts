@@ -124,7 +124,10 @@ function waveLines(stack: string, wave: TargetedWave, intervalSeconds: number): 
     .map(([vault, n]) => `${num(n)} on ${code(vault)}`)
     .join(", ");
   const clusters = wave.clusters.slice(0, 10).map(code).join(", ");
-  const rest = wave.clusters.length > 10 ? ` and ${wave.clusters.length - 10} more` : "";
+  const parts = wave.units.filter((u) => u.read).length;
+  const rest =
+    (wave.clusters.length > 10 ? ` and ${wave.clusters.length - 10} more` : "") +
+    (parts > 0 ? ` (${parts} changed SecretProviderClass/AKVSync object(s) of a cluster split by read)` : "");
   return [
     `${wave.wave}. ${wave.clusters.length} cluster(s): ${clusters}${rest} — reads at once: ${reads}` +
       (wave.wave > 1
@@ -175,10 +178,11 @@ function burstSection(s: StackReport): string[] {
   for (const wave of r.waves.slice(0, ROWS)) lines.push(...waveLines(s.stack, wave, r.waveIntervalSeconds));
   lines.push(...more(r.waves.length, ROWS));
   for (const o of r.oversized) {
+    const what = o.read ? `${code(o.read.split("::").pop()!)} on ${code(o.cluster)}` : code(o.cluster);
     lines.push(
       "",
-      `- ${code(o.cluster)} alone reads ${num(o.objects)} objects at once from ${code(o.vault)}, more than its ` +
-        `${num(o.headroomPerSecond)} reads/s of headroom: split this cluster's change into smaller ones.`,
+      `- ${what} alone reads ${num(o.objects)} objects at once from ${code(o.vault)}, more than its ` +
+        `${num(o.headroomPerSecond)} reads/s of headroom: no wave size helps; split this change into smaller ones.`,
     );
   }
   return lines;

@@ -15,7 +15,7 @@ const arc = (n: number, objects: number, poll = 3600, jitter = 190): ClusterLoad
     jitterSeconds: jitter,
   }));
 const fetchesOf = (loads: readonly ClusterLoad[], vault = "kv"): ImmediateFetch[] =>
-  loads.map((l) => ({ cluster: l.cluster, vault, objects: l.objects, triggers: [] }));
+  loads.map((l) => ({ cluster: l.cluster, vault, objects: l.objects, triggers: [], reads: [] }));
 
 describe("vaultBurst: the spread-0 case of the jitter model, less the steady load", () => {
   // Every changed cluster reads S objects at once. With (almost) no other load the vault absorbs ⌊T⌋ of them per
@@ -140,6 +140,20 @@ describe("splitIntoWaves", () => {
       [["c-0000", "c-0001"], [shared]],
     );
     assert.deepEqual(plan.waves[1]!.readsByVault, { a: 150, b: 300 });
+  });
+
+  it("clusters of different vaults share waves: 20 + 10 clusters × 40 need 3 waves, not 3 + 2", () => {
+    const settings = { vaultLimitPer10s: 4000, risk: 0.0001 };
+    const a = arc(20, 40).map((l) => ({ ...l, cluster: `a-${l.cluster}` }));
+    const b = arc(10, 40).map((l) => ({ ...l, cluster: `b-${l.cluster}` }));
+    const plan = splitIntoWaves([
+      vaultBurst("a", a, fetchesOf(a, "a"), settings),
+      vaultBurst("b", b, fetchesOf(b, "b"), settings),
+    ]);
+    assert.deepEqual(
+      plan.waves.map((w) => w.readsByVault),
+      [{ a: 360, b: 360 }, { a: 360, b: 40 }, { a: 80 }],
+    );
   });
 
   it("a cluster bigger than the headroom gets a wave of its own and is reported", () => {

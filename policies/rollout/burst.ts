@@ -74,18 +74,31 @@ export function vaultBurst(
   };
 }
 
+/** What one wave applies: a whole cluster, or one changed read of a cluster whose burst alone is too big. */
+export interface WaveUnit {
+  cluster: string;
+  /** URN of the SecretProviderClass/AKVSync when the unit is one read of a split cluster. */
+  read?: string;
+  /** Objects this unit reads at once, per vault. */
+  readsByVault: Record<string, number>;
+}
+
 /** One wave of a split rollout. */
 export interface Wave {
   /** 1-based. */
   wave: number;
+  /** Clusters with a unit in this wave, in name order. */
   clusters: string[];
+  units: WaveUnit[];
   /** Objects this wave reads at once, per vault. */
   readsByVault: Record<string, number>;
 }
 
-/** A cluster whose own burst exceeds a vault's headroom: no wave size helps. */
+/** A unit whose own burst exceeds a vault's headroom: no wave size helps. */
 export interface OversizedCluster {
   cluster: string;
+  /** The read, when the cluster was split and one read alone is too big. */
+  read?: string;
   vault: string;
   objects: number;
   headroomPerSecond: number;
@@ -100,41 +113,69 @@ export interface WavePlan {
 }
 
 /**
- * Splits the clusters that read at once into waves that fit every vault's headroom (greedy, clusters in name
- * order, so the same change always gives the same waves). A cluster too big for a vault on its own gets a wave
- * of its own and is listed as oversized.
+ * The units of an update: each cluster whole, unless its burst alone overfills a vault and comes from spec
+ * changes — then each changed read on its own (an engine restart reads everything at once and cannot be split).
+ */
+export function waveUnits(bursts: readonly VaultBurst[]): WaveUnit[] {
+  const headroom = new Map(bursts.map((b) => [b.vault, b.headroomPerSecond]));
+  const byCluster = new Map<string, Array<{ vault: string; fetch: ImmediateFetch }>>();
+  for (const b of bursts)
+    for (const f of b.clusters)
+      byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), { vault: b.vault, fetch: f }]);
+  const units: WaveUnit[] = [];
+  for (const [cluster, fetches] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
+    const whole: Record<string, number> = {};
+    for (const { vault, fetch } of fetches) whole[vault] = (whole[vault] ?? 0) + fetch.objects;
+    const fits = Object.entries(whole).every(([vault, n]) => n <= headroom.get(vault)!);
+    const splittable = fetches.every(({ fetch }) => fetch.reads.length > 0);
+    if (fits || !splittable) {
+      units.push({ cluster, readsByVault: whole });
+      continue;
+    }
+    const parts = fetches.flatMap(({ vault, fetch }) =>
+      fetch.reads.map((r) => ({ cluster, read: r.urn, readsByVault: { [vault]: r.objects } })),
+    );
+    units.push(...parts.sort((a, b) => a.read.localeCompare(b.read)));
+  }
+  return units;
+}
+
+/**
+ * Splits the update into waves that fit every vault's headroom: each unit (waveUnits), in order, joins the first
+ * wave with room on every vault it reads, so clusters of different vaults share waves and the same change always
+ * gives the same waves. A unit too big on its own gets a wave of its own and is listed as oversized.
  */
 export function splitIntoWaves(bursts: readonly VaultBurst[]): WavePlan {
-  const byCluster = new Map<string, Map<string, number>>();
-  for (const b of bursts) {
-    for (const f of b.clusters) {
-      const reads = byCluster.get(f.cluster) ?? new Map<string, number>();
-      reads.set(b.vault, (reads.get(b.vault) ?? 0) + f.objects);
-      byCluster.set(f.cluster, reads);
-    }
-  }
   const headroom = new Map(bursts.map((b) => [b.vault, b.headroomPerSecond]));
   const waves: Wave[] = [];
+  const full = new Set<Wave>(); // a wave holding an oversized unit takes nothing else
   const oversized: OversizedCluster[] = [];
-  let current: Wave | undefined;
-  for (const [cluster, reads] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
-    const tooBig = [...reads].filter(([vault, objects]) => objects > headroom.get(vault)!);
-    for (const [vault, objects] of tooBig)
-      oversized.push({ cluster, vault, objects, headroomPerSecond: headroom.get(vault)! });
-    const fits =
-      current !== undefined &&
-      tooBig.length === 0 &&
-      [...reads].every(
-        ([vault, objects]) => (current!.readsByVault[vault] ?? 0) + objects <= headroom.get(vault)!,
-      );
-    if (!fits) {
-      current = { wave: waves.length + 1, clusters: [], readsByVault: {} };
-      waves.push(current);
+  for (const unit of waveUnits(bursts)) {
+    const reads = Object.entries(unit.readsByVault);
+    const tooBig = reads.filter(([vault, objects]) => objects > headroom.get(vault)!);
+    for (const [vault, objects] of tooBig) {
+      oversized.push({
+        cluster: unit.cluster,
+        ...(unit.read ? { read: unit.read } : {}),
+        vault,
+        objects,
+        headroomPerSecond: headroom.get(vault)!,
+      });
     }
-    current!.clusters.push(cluster);
+    const fits = (w: Wave) =>
+      !full.has(w) &&
+      reads.every(([vault, objects]) => (w.readsByVault[vault] ?? 0) + objects <= headroom.get(vault)!);
+    let wave = tooBig.length === 0 ? waves.find(fits) : undefined;
+    if (!wave) {
+      wave = { wave: waves.length + 1, clusters: [], units: [], readsByVault: {} };
+      waves.push(wave);
+      if (tooBig.length > 0) full.add(wave);
+    }
+    wave.units.push(unit);
+    if (!wave.clusters.includes(unit.cluster)) wave.clusters.push(unit.cluster);
     for (const [vault, objects] of reads)
-      current!.readsByVault[vault] = (current!.readsByVault[vault] ?? 0) + objects;
-    if (tooBig.length > 0) current = undefined; // nothing joins an oversized cluster's wave
+      wave.readsByVault[vault] = (wave.readsByVault[vault] ?? 0) + objects;
   }
+  for (const w of waves) w.clusters.sort((a, b) => a.localeCompare(b));
   return { waves, waveIntervalSeconds: VAULT_WINDOW_SECONDS, oversized };
 }

@@ -138,4 +138,45 @@ describe("rolloutPlan on captured graphs", () => {
     assert.ok(plan.waves[0]!.targets.some((u) => u.endsWith("::kv1-vault")));
     assert.ok(plan.waves.slice(1).every((w) => w.targets.every((u) => !u.endsWith("::kv1-vault"))));
   });
+  it("one cluster too big for a wave is split by changed SecretProviderClass, each with its SecretSyncs", () => {
+    // One Arc cluster gets 20 new classes of 1 object, each with a SecretSync, under a limit of 100 reads / 10 s.
+    const base = [STACK, ...vault(), ...arcCluster("arc-solo", { objects: 1 })];
+    const extra = Array.from({ length: 20 }, (_, i) => {
+      const spc = structuredClone(base.find((r) => r.name === "arc-solo-spc")!);
+      spc.name = `arc-solo-spc-${i}`;
+      spc.urn = `${spc.urn}-${i}`;
+      spc.inputs.metadata = { name: `app-${i}`, namespace: "app" };
+      const sync = secretSync(base);
+      sync.name = `arc-solo-sync-${i}`;
+      sync.urn = `${sync.urn}-${i}`;
+      sync.inputs = {
+        ...sync.inputs,
+        spec: { ...(sync.inputs.spec as object), secretProviderClassName: `app-${i}` },
+      };
+      return [spc, sync];
+    });
+    const grown = [...base, ...extra.flat()];
+    const plan = rolloutPlan(changeSetFromCaptures("test", base, grown), {
+      ...OPTIONS,
+      vaultLimitPer10s: 100,
+    });
+    assert.equal(plan.safe, false);
+    assert.equal(plan.vaults[0]!.burstObjects, 20);
+    // Headroom ≈ 10 − 21 objects / (3600 + 30) s per second: 9 classes per wave.
+    assert.deepEqual(
+      plan.waves.map((w) => w.units.length),
+      [9, 9, 2],
+    );
+    assert.ok(plan.waves.every((w) => w.clusters.length === 1 && w.clusters[0] === "arc-solo"));
+    // Each wave targets its classes and their SecretSyncs, nothing else.
+    for (const w of plan.waves) {
+      assert.equal(w.targets.length, 2 * w.units.length);
+      for (const unit of w.units) {
+        const i = unit.read!.split("-").pop();
+        assert.ok(w.targets.includes(unit.read!));
+        assert.ok(w.targets.some((u) => u.endsWith(`-sync-${i}`)));
+      }
+    }
+    assert.deepEqual(plan.oversized, []);
+  });
 });

@@ -74,8 +74,24 @@ export function rolloutPlan(changes: ChangeSet, options: RolloutOptions): Rollou
   const components = new Map(
     changes.resources.filter((r) => r.type === ResourceType.clusterSecrets).map((r) => [r.name, r.urn]),
   );
+  // A split cluster's parts: each read with its triggers; the cluster's other changes go with its first part.
+  const partUrns = new Map<string, string[]>();
+  for (const v of vaults) {
+    for (const f of v.clusters)
+      for (const r of f.reads) partUrns.set(r.urn, [r.urn, ...r.triggers.map((t) => t.urn)]);
+  }
+  const claimed = new Set(
+    split.waves.flatMap((w) => w.units.flatMap((u) => (u.read ? partUrns.get(u.read)! : []))),
+  );
+  const placed = new Set<string>();
   const waves = split.waves.map((w): TargetedWave => {
-    const own = w.clusters.flatMap((c) => changed.get(c) ?? []);
+    const own: string[] = [];
+    for (const unit of w.units) {
+      if (unit.read) own.push(...partUrns.get(unit.read)!);
+      if (placed.has(unit.cluster)) continue;
+      placed.add(unit.cluster);
+      own.push(...(changed.get(unit.cluster) ?? []).filter((urn) => !unit.read || !claimed.has(urn)));
+    }
     const rest =
       w.wave === 1 ? [...changed].filter(([c]) => !inWaves.has(c)).flatMap(([, urns]) => urns) : [];
     const targets = new Set([...rest, ...own]);

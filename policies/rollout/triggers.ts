@@ -44,6 +44,14 @@ export interface BurstTrigger {
   cause: BurstCause;
 }
 
+/** One changed SecretProviderClass or AKVSync and what made it read (a part of a cluster's burst). */
+export interface ReadFetch {
+  /** URN of the SecretProviderClass or AKVSync. */
+  urn: string;
+  objects: number;
+  triggers: BurstTrigger[];
+}
+
 /** The immediate reads of one cluster from one vault in this update. */
 export interface ImmediateFetch {
   cluster: string;
@@ -51,6 +59,11 @@ export interface ImmediateFetch {
   /** Objects read at once (≤ the cluster's whole load on the vault). */
   objects: number;
   triggers: BurstTrigger[];
+  /**
+   * The changed reads that make up the burst, when it can be applied in parts (spec changes); empty when the
+   * engine restarts and reads everything at once.
+   */
+  reads: ReadFetch[];
 }
 
 /** The fleet after the update and what it reads at once. */
@@ -135,7 +148,7 @@ export function updateFetches(changes: ChangeSet, options: LoadOptions): UpdateF
     for (const load of [...clusterLoads].sort((a, b) => a.cluster.localeCompare(b.cluster))) {
       const engine = engineChanges.get(load.cluster);
       if (engine) {
-        fetches.push({ cluster: load.cluster, vault, objects: load.objects, triggers: engine });
+        fetches.push({ cluster: load.cluster, vault, objects: load.objects, triggers: engine, reads: [] });
         continue;
       }
       const changed = [...readChanges.values()].filter(
@@ -143,12 +156,20 @@ export function updateFetches(changes: ChangeSet, options: LoadOptions): UpdateF
       );
       if (changed.length === 0) continue;
       const factor = load.engine === EngineKind.aksAddon ? options.addonMountsPerSecretProviderClass : 1;
-      const objects = changed.reduce((sum, c) => sum + c.read.objects * factor, 0);
+      const reads = changed.map((c) => ({
+        urn: c.read.urn,
+        objects: c.read.objects * factor,
+        triggers: c.triggers,
+      }));
       fetches.push({
         cluster: load.cluster,
         vault,
-        objects: Math.min(objects, load.objects),
+        objects: Math.min(
+          reads.reduce((sum, r) => sum + r.objects, 0),
+          load.objects,
+        ),
         triggers: changed.flatMap((c) => c.triggers),
+        reads,
       });
     }
   }
