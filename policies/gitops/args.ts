@@ -2,7 +2,8 @@
 import { parse, positive, UsageError } from "../planner/args.ts";
 import { defaultPulumiCommand } from "./runner.ts";
 
-export const PR_CHECK_USAGE = `usage: keyfleet pr-check --base <ref> [--stacks a,b] [--all] [--out <dir>] [--pulumi "<command>"] [--policy-pack <dir>]
+export const PR_CHECK_USAGE = `usage: keyfleet pr-check --base <ref> [--stacks a,b] [--all] [--out <dir>] [--pulumi "<command>"]
+                         [--policy-pack <dir>] [--policy-config <file>]
 
   --base <ref>          git ref the change is compared with (the pull request's target, e.g. origin/main)
   --stacks a,b          only these stacks (default: every stacks/Pulumi.<stack>.yaml)
@@ -11,6 +12,7 @@ export const PR_CHECK_USAGE = `usage: keyfleet pr-check --base <ref> [--stacks a
   --pulumi "<command>"  how to run Pulumi (default $KEYFLEET_PULUMI, else "pulumi" on PATH);
                         on the proving ground: "npm run --silent local:pulumi --"
   --policy-pack <dir>   the CrossGuard pack (default policies; config per stack: <dir>/config.<stack>.json)
+  --policy-config <f>   one pack config file for every stack instead
 
 Exit codes: 0 passed; 1 a mandatory policy failed, a rollout burst does not fit, or a preview failed; 2 bad input.
 `;
@@ -24,11 +26,13 @@ export const DRIFT_USAGE = `usage: keyfleet drift --stack <name> [--out <dir>] [
 Exit codes: 0 no drift; 1 resources changed outside Pulumi; 2 bad input or the refresh failed.
 `;
 
-export const ROLLOUT_USAGE = `usage: keyfleet rollout --stack <name> [--pulumi "<command>"] [--policy-pack <dir>] [--ready-timeout <s>] [--dry-run]
+export const ROLLOUT_USAGE = `usage: keyfleet rollout --stack <name> [--pulumi "<command>"] [--policy-pack <dir>] [--policy-config <file>]
+                        [--ready-timeout <s>] [--dry-run]
 
   --stack <name>         the stack to update
   --pulumi "<command>"   how to run Pulumi (as for pr-check)
   --policy-pack <dir>    the CrossGuard pack enforced on every update (default policies)
+  --policy-config <f>    its config (default <dir>/config.<stack>.json when present)
   --ready-timeout <s>    how long to wait for a wave's SecretSyncs to be Ready (default 600)
   --dry-run              print the plan, apply nothing
 
@@ -42,6 +46,8 @@ interface Common {
   help: boolean;
   pulumi: string;
   packDir: string;
+  /** One pack config for every stack (default: `<packDir>/config.<stack>.json` when present). */
+  packConfig?: string;
 }
 
 /** Parsed `keyfleet pr-check` flags. */
@@ -69,12 +75,19 @@ export interface RolloutArgs extends Common {
 const COMMON = {
   pulumi: { type: "string" },
   "policy-pack": { type: "string" },
+  "policy-config": { type: "string" },
 } as const;
 
 function common(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Common {
   const pulumi = (v.pulumi as string | undefined) ?? defaultPulumiCommand(env);
   if (!pulumi.trim()) throw new UsageError('--pulumi must name a command, e.g. "pulumi"');
-  return { help: v.help === true, pulumi, packDir: (v["policy-pack"] as string | undefined) ?? "policies" };
+  const packConfig = v["policy-config"] as string | undefined;
+  return {
+    help: v.help === true,
+    pulumi,
+    packDir: (v["policy-pack"] as string | undefined) ?? "policies",
+    ...(packConfig ? { packConfig } : {}),
+  };
 }
 
 function stackName(flag: string, value: string | undefined): string {
@@ -113,7 +126,7 @@ export function parsePrCheckArgs(argv: string[], env: NodeJS.ProcessEnv = proces
 
 /** Parses `keyfleet drift` flags. */
 export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DriftArgs {
-  const v = parse(argv, { ...COMMON, stack: { type: "string" }, out: { type: "string" } });
+  const v = parse(argv, { pulumi: COMMON.pulumi, stack: { type: "string" }, out: { type: "string" } });
   const c = common(v, env);
   if (c.help) return { ...c, stack: "", outDir: "" };
   return {

@@ -74,7 +74,10 @@ export async function runPrCheck(argv: string[], io: CommandIo, deps: GitopsDeps
     const changed = args.all ? candidates : changedStacks(files, candidates).map((c) => c.stack);
     const runner = deps.runner ?? commandRunner(args.pulumi, { cwd: deps.cwd });
     const policies = await packPolicies(deps);
-    const pack = { packDir: path.resolve(deps.cwd, args.packDir) };
+    const pack = {
+      packDir: path.resolve(deps.cwd, args.packDir),
+      ...(args.packConfig ? { configFile: path.resolve(deps.cwd, args.packConfig) } : {}),
+    };
     const outDir = path.resolve(deps.cwd, args.outDir);
     mkdirSync(outDir, { recursive: true });
 

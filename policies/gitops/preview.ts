@@ -20,10 +20,13 @@ import { violationsFromEventLog } from "./violations.ts";
 export interface PackLocation {
   /** The policy pack folder (default `policies`). */
   packDir: string;
+  /** One pack config for every stack, instead of `<packDir>/config.<stack>.json`. */
+  configFile?: string;
 }
 
-/** The pack config file of a stack, when there is one: `<packDir>/config.<stack>.json`. */
+/** The pack config file of a stack, when there is one: the given file, else `<packDir>/config.<stack>.json`. */
 export function packConfigFile(pack: PackLocation, stack: string): string | undefined {
+  if (pack.configFile) return pack.configFile;
   const file = path.join(pack.packDir, `config.${stack}.json`);
   return existsSync(file) ? file : undefined;
 }

@@ -119,7 +119,10 @@ export async function runRollout(argv: string[], io: CommandIo, deps: RolloutDep
     };
     const runner = deps.runner ?? commandRunner(args.pulumi, { cwd: deps.cwd });
     const policies = await packPolicies(deps);
-    const pack = { packDir: path.resolve(deps.cwd, args.packDir) };
+    const pack = {
+      packDir: path.resolve(deps.cwd, args.packDir),
+      ...(args.packConfig ? { configFile: path.resolve(deps.cwd, args.packConfig) } : {}),
+    };
     const preview = await previewStack(runner, args.stack, pack, policies);
     const blocking = [
       ...preview.errors,
