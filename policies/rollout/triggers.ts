@@ -96,18 +96,25 @@ function touches(change: ResourceChange, prefixes: readonly string[]): boolean {
   return change.changedPaths.some((p) => prefixes.some((prefix) => pathUnder(p, prefix)));
 }
 
+/** SecretProviderClasses by cluster, namespace and name (how a SecretSync names its class). */
+function classIndex(graph: readonly GraphResource[]): Map<string, GraphResource> {
+  const index = new Map<string, GraphResource>();
+  for (const r of graph) {
+    if (r.type !== ResourceType.secretProviderClass) continue;
+    const key = [clusterOf(r), stringAt(r.props, "metadata.namespace"), stringAt(r.props, "metadata.name")];
+    index.set(JSON.stringify(key), r);
+  }
+  return index;
+}
+
 /** The SecretProviderClass a SecretSync names (same cluster and namespace). */
-function classOfSync(sync: GraphResource, graph: readonly GraphResource[]): GraphResource | undefined {
-  const namespace = stringAt(sync.props, "metadata.namespace");
-  const name = stringAt(sync.props, "spec.secretProviderClassName");
-  const cluster = clusterOf(sync);
-  return graph.find(
-    (r) =>
-      r.type === ResourceType.secretProviderClass &&
-      stringAt(r.props, "metadata.name") === name &&
-      stringAt(r.props, "metadata.namespace") === namespace &&
-      clusterOf(r) === cluster,
-  );
+function classOfSync(sync: GraphResource, classes: Map<string, GraphResource>): GraphResource | undefined {
+  const key = [
+    clusterOf(sync),
+    stringAt(sync.props, "metadata.namespace"),
+    stringAt(sync.props, "spec.secretProviderClassName"),
+  ];
+  return classes.get(JSON.stringify(key));
 }
 
 /** Computes the fleet's loads after the update and the reads the update causes at once. */
@@ -117,6 +124,7 @@ export function updateFetches(changes: ChangeSet, options: LoadOptions): UpdateF
   const model = buildFleetModel(graph);
   const { loads, problems } = vaultLoadsFromModel(model, options);
   const readsByUrn = new Map<string, VaultRead>(model.reads.map((r) => [r.urn, r]));
+  const classes = classIndex(graph);
 
   const engineChanges = new Map<string, BurstTrigger[]>(); // cluster → triggers
   const readChanges = new Map<string, { read: VaultRead; triggers: BurstTrigger[] }>(); // read urn → …
@@ -135,7 +143,7 @@ export function updateFetches(changes: ChangeSet, options: LoadOptions): UpdateF
     }
     const cause = SPEC_TRIGGERS[change.type];
     if (!cause || !touches(change, ["spec"])) continue;
-    const source = cause === BurstCause.secretSync ? classOfSync(resource, graph) : resource;
+    const source = cause === BurstCause.secretSync ? classOfSync(resource, classes) : resource;
     const read = source && readsByUrn.get(source.urn);
     if (!read) continue;
     const entry = readChanges.get(read.urn) ?? { read, triggers: [] };
