@@ -9,7 +9,7 @@ import { leastPrivilegeRole } from "../rules/least-privilege-role.ts";
 import { arcCluster, change, STACK_URN, vault } from "../test/fixtures.ts";
 import { runPrCheck } from "./pr-check.ts";
 import type { PrCheckReport } from "./report.ts";
-import { digestOf, fakeRunner, policyEventLine, writeEventLog } from "./test-support.ts";
+import { digestOf, fakeRunner, policyEvent, previewStream } from "./test-support.ts";
 
 const SNAPSHOTS = path.join(import.meta.dirname, "__snapshots__");
 const STACK: HarnessResource = {
@@ -73,18 +73,18 @@ describe("keyfleet pr-check (fake Pulumi runner)", () => {
     const cwd = workspace();
     dirs.push(cwd);
     const before = fleet();
-    const runner = fakeRunner((args) => {
-      writeEventLog(args, [
-        policyEventLine(
+    const runner = fakeRunner((_args, env) => {
+      assert.equal(env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true"); // policy events only come streamed
+      const violations = [
+        policyEvent(
           "keyfleet-least-privilege-role",
           "mandatory",
           `${leastPrivilegeRole.description}\nrole Key Vault Secrets Officer on kv1 lets the sync identity write secrets`,
           before.find((r) => r.name === "arc-03-secrets-user")!.urn,
         ),
-        policyEventLine("keyfleet-vault-hardening", "advisory", "public network access is enabled"),
-        '{"sequence": 9, "timestamp": 1700000001, "summaryEvent": {"maybeCorrupt": false}}',
-      ]);
-      return { code: 255, stdout: JSON.stringify(digestOf(before, jitterEverywhere(before))) };
+        policyEvent("keyfleet-vault-hardening", "advisory", "public network access is enabled"),
+      ];
+      return { code: 255, stdout: previewStream(before, jitterEverywhere(before), violations) };
     });
     const { out, io: testIo } = io();
     const code = await runPrCheck(["--base", "origin/main"], testIo, {

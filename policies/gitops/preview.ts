@@ -1,20 +1,21 @@
 /**
  * One real preview of a stack through the injected runner: `pulumi preview --json --show-sames` with the policy
- * pack and its config for that stack (`policies/config.<stack>.json` when present), the engine events written to
- * a temporary event log for the policy violations. Also the settings the judgement takes from that pack config
- * (the jitter rule's vault limit, risk and add-on mounts), so the burst uses the numbers the rules use.
+ * pack and its config for that stack (`policies/config.<stack>.json` when present), streamed as engine events
+ * (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW`) so the steps and the policy violations come from one run. Also the
+ * settings the judgement takes from that pack config (the jitter rule's vault limit, risk and add-on mounts), so
+ * the burst uses the numbers the rules use.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { normalisePackConfig } from "../harness/config.ts";
 import { configWithDefaults } from "../lib/config.ts";
 import type { KeyfleetPolicy } from "../lib/rule.ts";
 import { jitterSufficient, type JitterConfig } from "../rules/jitter-sufficient.ts";
+import { digestFromEngineEvents, isEngineEventStream, type PolicyEvent } from "../rollout/engine-events.ts";
 import { changeSetFromPreview, parsePreviewJson, type PreviewDigest } from "../rollout/from-preview.ts";
 import type { StackPreview } from "./report.ts";
 import { PulumiRunError, type PulumiRunner } from "./runner.ts";
-import { violationsFromEventLog } from "./violations.ts";
+import { violationsFromPolicyEvents } from "./violations.ts";
 
 /** Where the pack and its per-stack config live. */
 export interface PackLocation {
@@ -54,6 +55,16 @@ export function previewErrors(digest: PreviewDigest): string[] {
     .filter(Boolean);
 }
 
+/** The engine's own switch for streaming `--json` output as engine events. */
+export const STREAMING_JSON = { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } as const;
+
+/** The digest and policy events of `pulumi preview --json` output, streamed or not. */
+export function parsePreviewOutput(text: string): { digest: PreviewDigest; policyEvents: PolicyEvent[] } {
+  return isEngineEventStream(text)
+    ? digestFromEngineEvents(text)
+    : { digest: parsePreviewJson(text), policyEvents: [] };
+}
+
 /** Runs the preview of `stack` with the pack and returns its change set, violations and errors. */
 export async function previewStack(
   runner: PulumiRunner,
@@ -61,11 +72,9 @@ export async function previewStack(
   pack: PackLocation,
   policies: readonly KeyfleetPolicy[],
 ): Promise<StackPreview> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "keyfleet-preview-"));
-  const eventLog = path.join(dir, "events.jsonl");
-  try {
-    const config = packConfigFile(pack, stack);
-    const result = await runner.run([
+  const config = packConfigFile(pack, stack);
+  const result = await runner.run(
+    [
       "preview",
       "--stack",
       stack,
@@ -75,31 +84,31 @@ export async function previewStack(
       "--policy-pack",
       pack.packDir,
       ...(config ? ["--policy-pack-config", config] : []),
-      "--event-log",
-      eventLog,
-    ]);
-    let digest: PreviewDigest;
-    try {
-      digest = parsePreviewJson(result.stdout);
-    } catch (error) {
-      throw new PulumiRunError(
-        `pulumi preview of stack ${stack} printed no preview (${(error as Error).message})`,
-        result,
-      );
-    }
-    const violations = existsSync(eventLog)
-      ? violationsFromEventLog(readFileSync(eventLog, "utf8"), policies)
-      : [];
-    const errors = previewErrors(digest);
-    if (
-      result.code !== 0 &&
-      errors.length === 0 &&
-      !violations.some((v) => v.enforcementLevel === "mandatory")
-    ) {
-      errors.push(`pulumi preview exited with ${result.code}`);
-    }
-    return { stack, changes: changeSetFromPreview(stack, digest), violations, errors };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    ],
+    STREAMING_JSON,
+  );
+  let parsed: ReturnType<typeof parsePreviewOutput>;
+  try {
+    parsed = parsePreviewOutput(result.stdout);
+  } catch (error) {
+    throw new PulumiRunError(
+      `pulumi preview of stack ${stack} printed no preview (${(error as Error).message})`,
+      result,
+    );
   }
+  if (result.code !== 0 && parsed.digest.steps?.length === 0 && parsed.policyEvents.length === 0) {
+    // The engine stopped before the program ran (no stack, a plugin or pack that would not start): its reason is
+    // on stderr.
+    throw new PulumiRunError(`pulumi preview of stack ${stack} failed`, result);
+  }
+  const violations = violationsFromPolicyEvents(parsed.policyEvents, policies);
+  const errors = previewErrors(parsed.digest);
+  if (
+    result.code !== 0 &&
+    errors.length === 0 &&
+    !violations.some((v) => v.enforcementLevel === "mandatory")
+  ) {
+    errors.push(`pulumi preview exited with ${result.code}`);
+  }
+  return { stack, changes: changeSetFromPreview(stack, parsed.digest), violations, errors };
 }

@@ -7,7 +7,7 @@ import type { HarnessResource } from "../harness/evaluate.ts";
 import { keyfleetPolicies } from "../pack.ts";
 import { arcCluster, secretSync, STACK_URN, vault } from "../test/fixtures.ts";
 import { isReady, runRollout } from "./rollout.ts";
-import { digestOf, fakeRunner, policyEventLine, writeEventLog } from "./test-support.ts";
+import { digestOf, fakeRunner, policyEvent, previewStream } from "./test-support.ts";
 
 const STACK: HarnessResource = {
   type: "pulumi:pulumi:Stack",
@@ -161,10 +161,12 @@ describe("keyfleet rollout (fake Pulumi runner and clock)", () => {
     const before = fleet(12, 40);
     const target = withJitter(before, "900");
     const io = { out: () => undefined, err: () => undefined };
-    const blocked = fakeRunner((args) => {
-      writeEventLog(args, [policyEventLine("keyfleet-jitter-sufficient", "mandatory", "too little jitter")]);
-      return { code: 255, stdout: JSON.stringify(digestOf(before, target)) };
-    });
+    const blocked = fakeRunner(() => ({
+      code: 255,
+      stdout: previewStream(before, target, [
+        policyEvent("keyfleet-jitter-sufficient", "mandatory", "too little jitter"),
+      ]),
+    }));
     assert.equal(
       await runRollout(["--stack", "dev"], io, { cwd, runner: blocked, policies: keyfleetPolicies }),
       1,

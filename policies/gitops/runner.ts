@@ -16,8 +16,8 @@ export interface PulumiResult {
 export interface PulumiRunner {
   /** For messages: the command line used. */
   readonly description: string;
-  /** Resolves with the exit code and output; rejects only when the command cannot start. */
-  run(args: readonly string[]): Promise<PulumiResult>;
+  /** Resolves with the exit code and output; rejects only when the command cannot start. `env` is added. */
+  run(args: readonly string[], env?: Record<string, string>): Promise<PulumiResult>;
 }
 
 /** The Pulumi command failed in a way the caller cannot read past; the message ends with its stderr's tail. */
@@ -54,11 +54,11 @@ export function commandRunner(
   if (!command) throw new Error("the Pulumi command line is empty");
   return {
     description: commandLine.trim(),
-    run: (args) =>
+    run: (args, env) =>
       new Promise((resolve, reject) => {
         const child = spawn(command, [...prefix, ...args], {
           cwd: options.cwd,
-          env: { ...(options.env ?? process.env), PULUMI_SKIP_UPDATE_CHECK: "true" },
+          env: { ...(options.env ?? process.env), PULUMI_SKIP_UPDATE_CHECK: "true", ...env },
           stdio: ["ignore", "pipe", "pipe"],
         });
         const out: Buffer[] = [];

@@ -1,9 +1,8 @@
 /**
- * Test support for the gitops commands: a preview digest in the shape `pulumi preview --json --show-sames` prints
- * (built from two hand-made graphs, as the engine would step from one to the other), policy events as the engine
- * logs them, and a fake Pulumi runner that answers by command.
+ * Test support for the gitops commands: what `pulumi preview --json --show-sames` prints for an update between two
+ * hand-made graphs — the digest document, or the engine-event stream (with policy events) it prints when
+ * `PULUMI_ENABLE_STREAMING_JSON_PREVIEW` is set, in the shapes the 3.276 CLI prints — and a fake Pulumi runner.
  */
-import { writeFileSync } from "node:fs";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { ChangeOp } from "../rollout/changeset.ts";
 import { changeSetFromCaptures } from "../rollout/from-capture.ts";
@@ -49,47 +48,92 @@ export function digestOf(
   return { steps, diagnostics: [], changeSummary, duration: 1_000_000_000 };
 }
 
-/** One engine event line of a policy violation (`--event-log`), as the engine writes it. */
-export function policyEventLine(
+/** A policy event as the engine streams it. */
+export function policyEvent(
   policyName: string,
   enforcementLevel: "mandatory" | "advisory",
   message: string,
   resourceUrn?: string,
-): string {
-  return JSON.stringify({
-    sequence: 7,
-    timestamp: 1_700_000_000,
-    policyEvent: {
-      ...(resourceUrn ? { resourceUrn } : {}),
-      message,
-      color: "never",
-      policyName,
-      policyPackName: "keyfleet",
-      policyPackVersion: "0.1.0",
-      policyPackVersionTag: "0.1.0",
-      enforcementLevel,
-    },
-  });
+): Record<string, unknown> {
+  return {
+    ...(resourceUrn ? { resourceUrn } : {}),
+    message,
+    color: "never",
+    policyName,
+    policyPackName: "keyfleet",
+    policyPackVersion: "0.1.0",
+    policyPackVersionTag: "0.1.0",
+    enforcementLevel,
+  };
 }
 
-/** A fake runner: `answer` gets the args (and writes the event log itself when it wants to). */
+/** Secrets as the engine streams them: wrapped, the ciphertext blinded. */
+function wrapSecrets(value: unknown): unknown {
+  if (value === "[secret]")
+    return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" };
+  if (Array.isArray(value)) return value.map(wrapSecrets);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapSecrets(v)]));
+  return value;
+}
+
+/** The engine-event stream of the update from `before` to `after`, with `policyEvents` before the summary. */
+export function previewStream(
+  before: readonly HarnessResource[],
+  after: readonly HarnessResource[],
+  policyEvents: ReadonlyArray<Record<string, unknown>> = [],
+): string {
+  const digest = digestOf(before, after);
+  let sequence = 0;
+  const line = (event: Record<string, unknown>) =>
+    JSON.stringify({ sequence: sequence++, timestamp: 1_700_000_000, ...event });
+  const meta = (s: PreviewStep) => ({
+    op: s.op,
+    urn: s.urn,
+    type: (s.newState ?? s.oldState)!.type,
+    old: s.oldState ? { ...s.oldState, inputs: wrapSecrets(s.oldState.inputs) } : null,
+    new: s.newState ? { ...s.newState, inputs: wrapSecrets(s.newState.inputs) } : null,
+    ...(s.diffReasons ? { diffs: s.diffReasons } : {}),
+    detailedDiff: null,
+    provider: "",
+  });
+  return [
+    line({ preludeEvent: { config: {} } }),
+    line({
+      diagnosticEvent: { prefix: "debug: ", message: "Running program\n", color: "never", severity: "debug" },
+    }),
+    ...(digest.steps ?? []).flatMap((s) => [
+      line({ resourcePreEvent: { metadata: meta(s), planning: true } }),
+      line({ resOutputsEvent: { metadata: meta(s), planning: true } }),
+    ]),
+    ...policyEvents.map((p) => line({ policyEvent: p })),
+    line({
+      summaryEvent: {
+        maybeCorrupt: false,
+        durationSeconds: 3,
+        resourceChanges: digest.changeSummary,
+        PolicyPacks: {},
+        isPreview: true,
+      },
+    }),
+    line({ cancelEvent: {} }),
+  ]
+    .map((l) => `${l}\n`)
+    .join("");
+}
+
+/** A fake runner: `answer` gets the args and the added environment. */
 export function fakeRunner(
-  answer: (args: readonly string[]) => Partial<PulumiResult>,
+  answer: (args: readonly string[], env: Record<string, string>) => Partial<PulumiResult>,
 ): PulumiRunner & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     description: "fake-pulumi",
     calls,
-    run: (args) => {
+    run: (args, env = {}) => {
       calls.push([...args]);
-      const result = answer(args);
+      const result = answer(args, env);
       return Promise.resolve({ code: 0, stdout: "", stderr: "", ...result });
     },
   };
-}
-
-/** Writes `lines` to the `--event-log` file named in `args`, when there is one. */
-export function writeEventLog(args: readonly string[], lines: readonly string[]): void {
-  const i = args.indexOf("--event-log");
-  if (i >= 0) writeFileSync(args[i + 1]!, lines.map((l) => `${l}\n`).join(""));
 }
