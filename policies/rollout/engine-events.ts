@@ -74,6 +74,28 @@ function state(s: EventState | null | undefined): PreviewResourceState | undefin
   };
 }
 
+type StepMetadata = NonNullable<EngineEvent["resourcePreEvent"]>["metadata"];
+
+/** A digest step from a `resourcePreEvent`'s metadata. */
+function stepOf(pre: StepMetadata): PreviewStep {
+  const oldState = state(pre.old);
+  const newState = state(pre.new);
+  return {
+    op: pre.op,
+    urn: pre.urn,
+    ...(pre.provider ? { provider: pre.provider } : {}),
+    ...(oldState ? { oldState } : {}),
+    ...(newState ? { newState } : {}),
+    ...(pre.diffs?.length ? { diffReasons: pre.diffs } : {}),
+    ...(pre.keys?.length ? { replaceReasons: pre.keys } : {}),
+    detailedDiff: pre.detailedDiff
+      ? Object.fromEntries(
+          Object.entries(pre.detailedDiff).map(([k, v]) => [k, { kind: v.diffKind, inputDiff: v.inputDiff }]),
+        )
+      : null,
+  };
+}
+
 /** True when `text` is an event stream rather than one digest document. */
 export function isEngineEventStream(text: string): boolean {
   const first = text.trimStart().split("\n", 1)[0] ?? "";
@@ -100,27 +122,7 @@ export function digestFromEngineEvents(text: string): { digest: PreviewDigest; p
       continue;
     }
     const pre = event.resourcePreEvent?.metadata;
-    if (pre) {
-      const oldState = state(pre.old);
-      const newState = state(pre.new);
-      steps.push({
-        op: pre.op,
-        urn: pre.urn,
-        ...(pre.provider ? { provider: pre.provider } : {}),
-        ...(oldState ? { oldState } : {}),
-        ...(newState ? { newState } : {}),
-        ...(pre.diffs?.length ? { diffReasons: pre.diffs } : {}),
-        ...(pre.keys?.length ? { replaceReasons: pre.keys } : {}),
-        detailedDiff: pre.detailedDiff
-          ? Object.fromEntries(
-              Object.entries(pre.detailedDiff).map(([k, v]) => [
-                k,
-                { kind: v.diffKind, inputDiff: v.inputDiff },
-              ]),
-            )
-          : null,
-      });
-    }
+    if (pre) steps.push(stepOf(pre));
     const diag = event.diagnosticEvent;
     if (diag && (diag.severity === "error" || diag.severity === "warning")) {
       diagnostics.push({
