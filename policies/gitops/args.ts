@@ -11,7 +11,8 @@ export const PR_CHECK_USAGE = `usage: keyfleet pr-check --base <ref> [--stacks a
   --out <dir>           where pr-check.md, pr-check.json and plan-<stack>.svg go (default .keyfleet/pr-check)
   --pulumi "<command>"  how to run Pulumi (default $KEYFLEET_PULUMI, else "pulumi" on PATH);
                         on the proving ground: "npm run --silent local:pulumi --"
-  --policy-pack <dir>   the CrossGuard pack (default policies; config per stack: <dir>/config.<stack>.json)
+  --policy-pack <dir>   the CrossGuard pack (default policies; config per stack: <dir>/config.<stack>.json);
+                        policies/keyfleet-analyzer for a Node.js language host that cannot run plugins
   --policy-config <f>   one pack config file for every stack instead
 
 Exit codes: 0 passed; 1 a mandatory policy failed, a rollout burst does not fit, or a preview failed; 2 bad input.

@@ -5,7 +5,7 @@
  * settings the judgement takes from that pack config (the jitter rule's vault limit, risk and add-on mounts), so
  * the burst uses the numbers the rules use.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { normalisePackConfig } from "../harness/config.ts";
 import { configWithDefaults } from "../lib/config.ts";
@@ -25,10 +25,15 @@ export interface PackLocation {
   configFile?: string;
 }
 
-/** The pack config file of a stack, when there is one: the given file, else `<packDir>/config.<stack>.json`. */
+/**
+ * The pack config file of a stack, when there is one: the given file, else `config.<stack>.json` in the pack's
+ * folder (the folder itself, or the folder of an analyzer executable such as `policies/keyfleet-analyzer`).
+ */
 export function packConfigFile(pack: PackLocation, stack: string): string | undefined {
   if (pack.configFile) return pack.configFile;
-  const file = path.join(pack.packDir, `config.${stack}.json`);
+  const folder =
+    existsSync(pack.packDir) && statSync(pack.packDir).isFile() ? path.dirname(pack.packDir) : pack.packDir;
+  const file = path.join(folder, `config.${stack}.json`);
   return existsSync(file) ? file : undefined;
 }
 
