@@ -106,14 +106,6 @@ export function graphAfter(changes: ChangeSet): GraphResource[] {
   );
 }
 
-/** The old-state graph (every resource that existed before), for placing deleted resources on their cluster. */
-export function graphBefore(changes: ChangeSet): GraphResource[] {
-  return linkGraph(
-    changes.resources.filter((r) => r.op !== ChangeOp.create && r.oldInputs !== undefined),
-    (r) => r.oldInputs!,
-  );
-}
-
 function linkGraph(
   resources: readonly ResourceChange[],
   props: (r: ResourceChange) => Props,

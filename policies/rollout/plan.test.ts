@@ -138,6 +138,17 @@ describe("rolloutPlan on captured graphs", () => {
     assert.ok(plan.waves[0]!.targets.some((u) => u.endsWith("::kv1-vault")));
     assert.ok(plan.waves.slice(1).every((w) => w.targets.every((u) => !u.endsWith("::kv1-vault"))));
   });
+
+  it("every delete goes to wave 1 (a targeted up refuses to run while an untargeted resource is dropped)", () => {
+    const after = allOfType(before, "azure-native:kubernetesconfiguration:Extension", (i) => {
+      (i.configurationSettings as Record<string, string>).jitterSeconds = "120";
+    }).filter((r) => r.name !== "arc-39-sync"); // arc-39 is in the last wave
+    const plan = rolloutPlan(changeSetFromCaptures("test", before, after), OPTIONS);
+    const deleted = plan.waves.flatMap((w) =>
+      w.targets.filter((u) => u.endsWith("::arc-39-sync")).map(() => w.wave),
+    );
+    assert.deepEqual(deleted, [1]);
+  });
   it("one cluster too big for a wave is split by changed SecretProviderClass, each with its SecretSyncs", () => {
     // One Arc cluster gets 20 new classes of 1 object, each with a SecretSync, under a limit of 100 reads / 10 s.
     const base = [STACK, ...vault(), ...arcCluster("arc-solo", { objects: 1 })];

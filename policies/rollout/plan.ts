@@ -1,7 +1,9 @@
 /**
  * The rollout plan of one stack's update (pure): the burst per vault and, when it does not fit, the waves with the
  * `pulumi up --target` URNs of each. Wave 1 also carries every change outside the bursting clusters (shared
- * resources such as the vault, and clusters that read nothing at once), so later waves only touch their clusters.
+ * resources such as the vault, and clusters that read nothing at once) and every delete: a targeted `pulumi up`
+ * refuses to run while the program drops a resource it does not target ("will be destroyed but was not specified
+ * in --target list", checked with 3.276), and deletes read nothing. Later waves only touch their clusters.
  */
 import { clusterOf } from "../fleet/graph.ts";
 import type { LoadOptions, LoadProblem } from "../fleet/loads.ts";
@@ -14,7 +16,7 @@ import {
   type VaultBurst,
   type Wave,
 } from "./burst.ts";
-import { ChangeOp, graphAfter, graphBefore, isChange, type ChangeSet } from "./changeset.ts";
+import { ChangeOp, graphAfter, isChange, type ChangeSet } from "./changeset.ts";
 import { updateFetches } from "./triggers.ts";
 
 /** Options of {@link rolloutPlan} (the planner's settings and the load options of the stack rules). */
@@ -44,14 +46,13 @@ export interface RolloutPlan {
 
 const ROOT_STACK = "pulumi:pulumi:Stack";
 
-/** Each changed resource's cluster (deleted ones placed by the graph before the update). */
+/** Each created, updated or replaced resource's cluster (deletes all go to wave 1). */
 function changedByCluster(changes: ChangeSet): Map<string, string[]> {
   const after = new Map(graphAfter(changes).map((r) => [r.urn, r]));
-  const before = new Map(graphBefore(changes).map((r) => [r.urn, r]));
   const out = new Map<string, string[]>();
   for (const change of changes.resources) {
-    if (!isChange(change.op) || change.type === ROOT_STACK) continue;
-    const resource = change.op === ChangeOp.delete ? before.get(change.urn) : after.get(change.urn);
+    if (!isChange(change.op) || change.op === ChangeOp.delete || change.type === ROOT_STACK) continue;
+    const resource = after.get(change.urn);
     const cluster = resource ? clusterOf(resource) : "";
     out.set(cluster, [...(out.get(cluster) ?? []), change.urn]);
   }
@@ -93,7 +94,12 @@ export function rolloutPlan(changes: ChangeSet, options: RolloutOptions): Rollou
       own.push(...(changed.get(unit.cluster) ?? []).filter((urn) => !unit.read || !claimed.has(urn)));
     }
     const rest =
-      w.wave === 1 ? [...changed].filter(([c]) => !inWaves.has(c)).flatMap(([, urns]) => urns) : [];
+      w.wave === 1
+        ? [
+            ...[...changed].filter(([c]) => !inWaves.has(c)).flatMap(([, urns]) => urns),
+            ...changes.resources.filter((r) => r.op === ChangeOp.delete).map((r) => r.urn),
+          ]
+        : [];
     const targets = new Set([...rest, ...own]);
     return {
       ...w,
