@@ -6,7 +6,9 @@ import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { keyfleetPolicies } from "../pack.ts";
 import { arcCluster, secretSync, STACK_URN, vault } from "../test/fixtures.ts";
-import { isReady, runRollout } from "./rollout.ts";
+import { changeSetFromCaptures } from "../rollout/from-capture.ts";
+import { rolloutPlan } from "../rollout/plan.ts";
+import { isReady, runRollout, syncsOfWave } from "./rollout.ts";
 import { digestOf, fakeRunner, policyEvent, previewStream } from "./test-support.ts";
 
 const STACK: HarnessResource = {
@@ -15,6 +17,7 @@ const STACK: HarnessResource = {
   urn: STACK_URN,
   inputs: {},
 };
+const OPTIONS = { vaultLimitPer10s: 4000, risk: 0.0001, addonMountsPerSecretProviderClass: 1 };
 
 /** `n` Arc clusters × `objects`, each with a SecretSync. */
 function fleet(n: number, objects: number): HarnessResource[] {
@@ -71,6 +74,39 @@ describe("isReady", () => {
     ],
   ];
   for (const [name, outputs, expected] of rows) it(name, () => assert.equal(isReady(outputs), expected));
+});
+
+describe("syncsOfWave", () => {
+  it("a whole cluster's wave waits for all its SecretSyncs; a split cluster's wave only for the ones it applies", () => {
+    const before = fleet(12, 40);
+    const whole = rolloutPlan(changeSetFromCaptures("t", before, withJitter(before, "900")), OPTIONS);
+    assert.deepEqual(
+      syncsOfWave(changeSetFromCaptures("t", before, withJitter(before, "900")), whole.waves[0]!).length,
+      9,
+    );
+    // One cluster gets 6 new classes of 1 object with a SecretSync each, under 30 reads / 10 s: split by class.
+    const base = fleet(1, 1);
+    const extra = Array.from({ length: 6 }, (_, i) => {
+      const spc = structuredClone(base.find((r) => r.name === "arc-00-spc")!);
+      Object.assign(spc, { name: `arc-00-spc-${i}`, urn: `${spc.urn}-${i}` });
+      spc.inputs.metadata = { name: `app-${i}`, namespace: "app" };
+      const sync = secretSync(base);
+      Object.assign(sync, { name: `arc-00-sync-${i}`, urn: `${sync.urn}-${i}` });
+      sync.inputs = {
+        ...sync.inputs,
+        spec: { ...(sync.inputs.spec as object), secretProviderClassName: `app-${i}` },
+      };
+      return [spc, sync];
+    });
+    const changes = changeSetFromCaptures("t", base, [...base, ...extra.flat()]);
+    const split = rolloutPlan(changes, { ...OPTIONS, vaultLimitPer10s: 30 });
+    assert.ok(split.waves.length > 1);
+    const first = syncsOfWave(changes, split.waves[0]!);
+    assert.deepEqual(
+      first,
+      split.waves[0]!.targets.filter((u) => u.includes(":SecretSync::")),
+    );
+  });
 });
 
 describe("keyfleet rollout (fake Pulumi runner and clock)", () => {

@@ -35,11 +35,15 @@ export class WaveNotReadyError extends Error {
 const READY_POLL_SECONDS = 5;
 const SYNC_TYPES: readonly string[] = [ResourceType.secretSync, ResourceType.akvSync];
 
-/** The SecretSync and AKVSync URNs on the wave's clusters after the update (what the gate waits for). */
+/**
+ * What the gate waits for: every SecretSync and AKVSync on the wave's whole clusters after the update, and for a
+ * cluster split by read, the ones this wave applies (the cluster's later parts do not exist yet).
+ */
 export function syncsOfWave(changes: ChangeSet, wave: TargetedWave): string[] {
-  const clusters = new Set(wave.clusters);
+  const whole = new Set(wave.units.filter((u) => !u.read).map((u) => u.cluster));
+  const targeted = new Set(wave.targets);
   return graphAfter(changes)
-    .filter((r) => SYNC_TYPES.includes(r.type) && clusters.has(clusterOf(r)))
+    .filter((r) => SYNC_TYPES.includes(r.type) && (whole.has(clusterOf(r)) || targeted.has(r.urn)))
     .map((r) => r.urn);
 }
 
