@@ -7,6 +7,9 @@ commands:
   run      run the sync runtime (reconcile SecretSync/SecretProviderClass/AKVSync from Key Vault)
   jitter   compute the jitter a fleet needs so Key Vault does not throttle
   plan     per-vault load plan for a stack's fleet configuration (with a request-rate picture)
+  pr-check preview every stack a change touches with the policy pack; report violations, load and rollout burst
+  rollout  apply a stack's update, in waves when the vaults cannot absorb its burst at once
+  drift    report resources of a stack changed outside Pulumi (refresh-preview)
 
 keyfleet <command> --help shows the options of a command.
 `;
@@ -17,6 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("../sync-runtime/cli.ts")).runCommand,
   jitter: async () => (await import("../policies/planner/cli.ts")).jitterCommand,
   plan: async () => (await import("../policies/planner/cli.ts")).planCommand,
+  "pr-check": async () => (await import("../policies/gitops/cli.ts")).prCheckCommand,
+  rollout: async () => (await import("../policies/gitops/cli.ts")).rolloutCommand,
+  drift: async () => (await import("../policies/gitops/cli.ts")).driftCommand,
 };
 
 /** Runs the CLI and returns its exit code. */

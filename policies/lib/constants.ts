@@ -14,6 +14,7 @@ export const ResourceType = {
   deployment: "kubernetes:apps/v1:Deployment",
   secretProviderClass: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
   akvSync: "kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync",
+  secretSync: "kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync",
   /** keyfleet components (issue 5): the cluster boundary and the add-on on a cluster Pulumi does not own. */
   clusterSecrets: "keyfleet:index:ClusterSecrets",
   aksSecretsProvider: "keyfleet:index:AksSecretsProvider",

@@ -37,7 +37,8 @@ function wholeNumber(flag: string, value: string | undefined): number {
   return Number(value);
 }
 
-function fraction(flag: string, value: string | undefined, fallback: number): number {
+/** A `--flag` fraction in (0, 0.5), or `fallback` when absent. */
+export function fraction(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 0.5) {
@@ -48,7 +49,8 @@ function fraction(flag: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-function positive(flag: string, value: string | undefined, fallback: number): number {
+/** A `--flag` number > 0, or `fallback` when absent. */
+export function positive(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
@@ -56,7 +58,8 @@ function positive(flag: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-function parse(
+/** Strict `parseArgs` (plus `--help`); unknown flags become a {@link UsageError}. */
+export function parse(
   argv: string[],
   options: Record<string, { type: "string" | "boolean" }>,
 ): Record<string, string | boolean | undefined> {

@@ -38,8 +38,26 @@ function list(values: number[]): string {
   return values.join("/");
 }
 
+/** The JSON form of one vault plan (`keyfleet plan --json`, and the pr-check report). */
+export interface PlanJson {
+  vault: string;
+  status: VaultPlan["status"];
+  clusters: number;
+  secretsPerCluster: number;
+  engines: VaultPlan["engines"];
+  requiredJitterSeconds: number | null;
+  recommendedJitterSeconds: number | null;
+  infeasibleReason: string | null;
+  shortfalls: Array<{ engine: string; spreadSeconds: number; clusters: string[]; risk: number }>;
+  peakRequestsPerSecond: number;
+  peakRequestsPerSecondWithoutJitter: number;
+  expectedReadsPer10s: number;
+  worstStalenessSeconds: number;
+  idleClusters: string[];
+}
+
 /** The JSON form of one vault plan. */
-export function planJson(p: VaultPlan): Record<string, unknown> {
+export function planJson(p: VaultPlan): PlanJson {
   const a = p.analysis;
   return {
     vault: p.vault,

@@ -92,6 +92,35 @@ export function fleetLoads(config: FleetConfig): Map<string, { loads: ClusterLoa
   return vaults;
 }
 
+/**
+ * The plan of one vault from its clusters' loads (non-empty) — from the fleet configuration here, or from a
+ * resource graph (`vaultLoadsFromModel`) when a real preview is judged.
+ */
+export function planVault(
+  vault: string,
+  loads: ClusterLoad[],
+  idle: string[],
+  options: Pick<PlanOptions, "risk" | "vaultLimitPer10s">,
+): VaultPlan {
+  const analysis = analyseVault(vault, loads, options);
+  const engines = [...new Set(loads.map((l) => l.engine))].sort().map((engine) => {
+    const of = loads.filter((l) => l.engine === engine);
+    return {
+      engine,
+      clusterCount: of.length,
+      maxObjectsPerCluster: Math.max(...of.map((l) => l.objects)),
+      pollSeconds: distinct(of.map((l) => l.pollSeconds)),
+      jitterSeconds: distinct(of.map((l) => l.jitterSeconds)),
+    };
+  });
+  const status = !analysis.required.feasible
+    ? "infeasible"
+    : analysis.shortfalls.length > 0
+      ? "insufficient-jitter"
+      : "ok";
+  return { vault, status, engines, idleClusters: idle, analysis };
+}
+
 /** Plans every vault (or the one named in options.vault). */
 export function planFleet(config: FleetConfig, options: PlanOptions): VaultPlan[] {
   const byVault = fleetLoads(config);
@@ -109,23 +138,7 @@ export function planFleet(config: FleetConfig, options: PlanOptions): VaultPlan[
           "nothing to plan — add secrets or remove the vault, or pass --vault for another one",
       );
     }
-    const analysis = analyseVault(vault, loads, options);
-    const engines = [...new Set(loads.map((l) => l.engine))].sort().map((engine) => {
-      const of = loads.filter((l) => l.engine === engine);
-      return {
-        engine,
-        clusterCount: of.length,
-        maxObjectsPerCluster: Math.max(...of.map((l) => l.objects)),
-        pollSeconds: distinct(of.map((l) => l.pollSeconds)),
-        jitterSeconds: distinct(of.map((l) => l.jitterSeconds)),
-      };
-    });
-    const status = !analysis.required.feasible
-      ? "infeasible"
-      : analysis.shortfalls.length > 0
-        ? "insufficient-jitter"
-        : "ok";
-    plans.push({ vault, status, engines, idleClusters: idle, analysis });
+    plans.push(planVault(vault, loads, idle, options));
   }
   return plans;
 }

@@ -241,6 +241,27 @@ export function bundledCluster(
   return [cluster, provider, runtime, deployment, akvSync, ...identity(name, cluster, vault)];
 }
 
+/** A SecretSync on a cluster made by the helpers above, naming its SecretProviderClass ("app" in namespace "app"). */
+export function secretSync(cluster: readonly HarnessResource[]): HarnessResource {
+  const component = cluster.find((r) => r.type === "keyfleet:index:ClusterSecrets")!;
+  const provider = cluster.find((r) => r.type === "pulumi:providers:kubernetes")!;
+  return {
+    type: "kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync",
+    name: `${component.name}-sync`,
+    urn: `urn:pulumi:test::keyfleet::keyfleet:index:ClusterSecrets$kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync::${component.name}-sync`,
+    parent: component.urn,
+    provider: provider.urn,
+    inputs: {
+      metadata: { name: "app", namespace: "app" },
+      spec: {
+        serviceAccountName: "app-sync",
+        secretProviderClassName: "app",
+        secretObject: { type: "Opaque", data: [{ sourcePath: "obj-0", targetKey: "a" }] },
+      },
+    },
+  };
+}
+
 /** A created vault (hardened) with one seed secret passed as a Pulumi secret. */
 export function vault(name = "kv1"): HarnessResource[] {
   const component = res("keyfleet:index:KeyVault", name, {});

@@ -1,0 +1,138 @@
+/**
+ * `pulumi preview --json` with `PULUMI_ENABLE_STREAMING_JSON_PREVIEW=1` (pure): instead of one digest document the
+ * CLI streams its engine events, one JSON object per line (apitype.EngineEvent). Unlike the digest, the stream
+ * carries the policy events, so a preview with `--policy-pack` gives its steps and its violations in one run
+ * (the CLI has no `--event-log`; checked with 3.276). Each `resourcePreEvent` becomes a digest step, error and
+ * warning diagnostics are kept, and secret values — wrapped as `{<sig>: <secret sig>, ciphertext: "[secret]"}` —
+ * become the digest's "[secret]" placeholder.
+ */
+import type { Props } from "../lib/props.ts";
+import type { PreviewDiagnostic, PreviewDigest, PreviewResourceState, PreviewStep } from "./from-preview.ts";
+
+/** A policy violation as the engine streams it (apitype.PolicyEvent). */
+export interface PolicyEvent {
+  resourceUrn?: string;
+  message?: string;
+  policyName?: string;
+  policyPackName?: string;
+  /** "advisory" | "mandatory" | "remediate" (the engine's words). */
+  enforcementLevel?: string;
+}
+
+/** A step's state in an engine event (apitype.StepEventStateMetadata, the fields read here). */
+interface EventState {
+  type: string;
+  urn: string;
+  parent?: string;
+  provider?: string;
+  inputs?: Props;
+  outputs?: Props;
+}
+
+interface EngineEvent {
+  resourcePreEvent?: {
+    metadata: {
+      op: string;
+      urn: string;
+      type?: string;
+      old?: EventState | null;
+      new?: EventState | null;
+      keys?: string[];
+      diffs?: string[];
+      detailedDiff?: Record<string, { diffKind: string; inputDiff: boolean }> | null;
+      provider?: string;
+    };
+  };
+  diagnosticEvent?: { urn?: string; prefix?: string; message?: string; severity?: string };
+  policyEvent?: PolicyEvent;
+  summaryEvent?: { resourceChanges?: Record<string, number> };
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SECRET_PLACEHOLDER = "[secret]";
+
+/** A copy of `value` with every wrapped secret replaced by "[secret]". */
+export function withSecretsBlinded(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSecretsBlinded);
+  if (value !== null && typeof value === "object") {
+    const obj = value as Props;
+    if (obj[SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, withSecretsBlinded(v)]));
+  }
+  return value;
+}
+
+function state(s: EventState | null | undefined): PreviewResourceState | undefined {
+  if (!s) return undefined;
+  return {
+    urn: s.urn,
+    type: s.type,
+    ...(s.parent ? { parent: s.parent } : {}),
+    ...(s.provider ? { provider: s.provider } : {}),
+    ...(s.inputs ? { inputs: withSecretsBlinded(s.inputs) as Props } : {}),
+  };
+}
+
+type StepMetadata = NonNullable<EngineEvent["resourcePreEvent"]>["metadata"];
+
+/** A digest step from a `resourcePreEvent`'s metadata. */
+function stepOf(pre: StepMetadata): PreviewStep {
+  const oldState = state(pre.old);
+  const newState = state(pre.new);
+  return {
+    op: pre.op,
+    urn: pre.urn,
+    ...(pre.provider ? { provider: pre.provider } : {}),
+    ...(oldState ? { oldState } : {}),
+    ...(newState ? { newState } : {}),
+    ...(pre.diffs?.length ? { diffReasons: pre.diffs } : {}),
+    ...(pre.keys?.length ? { replaceReasons: pre.keys } : {}),
+    detailedDiff: pre.detailedDiff
+      ? Object.fromEntries(
+          Object.entries(pre.detailedDiff).map(([k, v]) => [k, { kind: v.diffKind, inputDiff: v.inputDiff }]),
+        )
+      : null,
+  };
+}
+
+/** True when `text` is an event stream rather than one digest document. */
+export function isEngineEventStream(text: string): boolean {
+  const first = text.trimStart().split("\n", 1)[0] ?? "";
+  try {
+    const event = JSON.parse(first) as Props;
+    return typeof event === "object" && event !== null && "sequence" in event;
+  } catch {
+    return false;
+  }
+}
+
+/** The digest and policy events of a streamed preview. Lines that are not JSON are skipped. */
+export function digestFromEngineEvents(text: string): { digest: PreviewDigest; policyEvents: PolicyEvent[] } {
+  const steps: PreviewStep[] = [];
+  const diagnostics: PreviewDiagnostic[] = [];
+  const policyEvents: PolicyEvent[] = [];
+  let changeSummary: Record<string, number> | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    let event: EngineEvent;
+    try {
+      event = JSON.parse(line) as EngineEvent;
+    } catch {
+      continue;
+    }
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre) steps.push(stepOf(pre));
+    const diag = event.diagnosticEvent;
+    if (diag && (diag.severity === "error" || diag.severity === "warning")) {
+      diagnostics.push({
+        ...(diag.urn ? { urn: diag.urn } : {}),
+        message: `${diag.prefix ?? ""}${diag.message ?? ""}`,
+        severity: diag.severity,
+      });
+    }
+    if (event.policyEvent) policyEvents.push(event.policyEvent);
+    if (event.summaryEvent?.resourceChanges) changeSummary = event.summaryEvent.resourceChanges;
+  }
+  return { digest: { steps, diagnostics, ...(changeSummary ? { changeSummary } : {}) }, policyEvents };
+}
