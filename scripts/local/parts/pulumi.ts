@@ -33,12 +33,11 @@ export function pulumiBuild(): BuildSpec {
 }
 
 /**
- * Pure: the environment the CLI runs with. PATH starts with the engine's folder (language host, provider launchers)
- * and the pinned Node, so programs, dynamic providers and policy packs run on the project's Node.
+ * Pure: the environment the CLI runs with (PATH aside: see {@link LocalPulumi.pathPrefix}): a file backend, the
+ * local passphrase, no plugin downloads, no update checks.
  */
-export function pulumiEnv(binDir: string, pulumiHome: string, backendDir: string): Record<string, string> {
+export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string, string> {
   return {
-    PATH: [binDir, path.dirname(PINNED_NODE), process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
     PULUMI_HOME: pulumiHome,
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
@@ -58,6 +57,8 @@ function writeDynamicProviderLauncher(binDir: string): void {
   chmodSync(file, 0o755);
 }
 
+const binDir = (cli: string) => path.dirname(cli);
+
 /** Installs the built Kubernetes provider into PULUMI_HOME under its true version (once). */
 function installKubernetesPlugin(
   cli: string,
@@ -70,7 +71,7 @@ function installKubernetesPlugin(
   if (existsSync(pluginDir) && readdirSync(pluginDir).length > 0) return;
   progress.log(`installing the Kubernetes provider ${version} into ${env.PULUMI_HOME}`);
   execFileSync(cli, ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, PATH: [binDir(cli), process.env.PATH].join(path.delimiter) },
     stdio: ["ignore", "ignore", "pipe"],
   });
 }
@@ -85,13 +86,16 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
     mkdirSync(home, { recursive: true });
     mkdirSync(backend, { recursive: true });
     writeDynamicProviderLauncher(binDir);
-    const env = pulumiEnv(binDir, home, backend);
+    const env = pulumiEnv(home, backend);
     const cli = binaries.paths.pulumi!;
     installKubernetesPlugin(cli, env, binaries.paths["pulumi-resource-kubernetes"]!, ctx.progress);
     return Promise.resolve({
       pulumi: {
         cli,
         binDir,
+        // The engine's folder (language host, provider launchers) and the pinned Node come first on PATH, so
+        // programs, dynamic providers and policy packs run on the project's Node.
+        pathPrefix: [binDir, path.dirname(PINNED_NODE)],
         env,
         versions: {
           cli: PULUMI_VERSIONS.cli,
