@@ -23,6 +23,9 @@ export interface CircuitBreakerOptions {
 /** Defaults: open after 5 consecutive failures, probe after 30 s. */
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = { failureThreshold: 5, cooldownMs: 30_000 };
 
+/** How long a request refused while the half-open probe is out is told to wait (at most the cooldown). */
+export const PROBE_WAIT_MS = 1000;
+
 /** Whether a request may go out. */
 export type Admission = { allowed: true; probe: boolean } | { allowed: false; retryAfterMs: number };
 
@@ -57,10 +60,11 @@ export class CircuitBreaker {
       this.probeInFlight = true;
       return { allowed: true, probe: true };
     }
+    // While a probe is out, ask again soon: when it succeeds everyone may go, not one cooldown later.
     const remaining =
       state === CircuitState.open
         ? this.options.cooldownMs - (nowMs - this.openedAtMs)
-        : this.options.cooldownMs;
+        : Math.min(this.options.cooldownMs, PROBE_WAIT_MS);
     return { allowed: false, retryAfterMs: Math.max(1, remaining) };
   }
 

@@ -27,6 +27,24 @@ export class ServiceAccountTokenError extends Error {
   }
 }
 
+/**
+ * Thrown by the client factory's response observer when a vault answers 401 to a request that carried a bearer
+ * token (and the answer is not a claims challenge the SDK handles itself): the vault refused the identity's token.
+ * Throwing there also stops the SDK from re-sending the same refused token once more.
+ */
+export class VaultTokenRejectedError extends Error {
+  /** Always 401 (read by {@link mapProviderError}). */
+  readonly statusCode = 401;
+  /** The Key Vault error code of the answer, in the SDK's RestError shape (`details.error.code`). */
+  readonly details: { error: { code?: string } };
+
+  constructor(vaultName: string, code: string | undefined) {
+    super(`vault "${vaultName}" refused the access token (HTTP 401)`);
+    this.name = "VaultTokenRejectedError";
+    this.details = { error: code !== undefined ? { code } : {} };
+  }
+}
+
 /** Network error codes that mean "the vault did not answer" (retryable, counts against the breaker). */
 const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
@@ -201,6 +219,26 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
     message: ProviderMessage.internal(subject, name),
     ...(status !== undefined ? { httpStatus: status } : {}),
   };
+}
+
+/**
+ * True when a failure means a token was refused: the vault answered 401 to a bearer token
+ * ({@link VaultTokenRejectedError}), or the token endpoint refused the exchange (a 4xx from the authority, e.g.
+ * a client it no longer knows or an assertion it no longer accepts). Such failures are recovered by discarding
+ * the identity's tokens and exchanging a fresh ServiceAccount assertion (vault-guard.ts).
+ */
+export function isTokenRejection(error: unknown): boolean {
+  return (
+    findInCauseChain(
+      error,
+      (e) =>
+        e.name === "VaultTokenRejectedError" ||
+        (IDENTITY_ERROR_NAMES.has(e.name) &&
+          typeof e.statusCode === "number" &&
+          e.statusCode >= 400 &&
+          e.statusCode < 500),
+    ) !== undefined
+  );
 }
 
 /** Kinds that mean the vault is struggling: retried with backoff and counted by the circuit breaker. */

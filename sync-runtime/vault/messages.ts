@@ -40,8 +40,9 @@ export const ProviderMessage = {
     `Key Vault throttled the request for ${describeSubject(s)}; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
   unavailable: (s: MessageSubject, httpStatus?: number, code?: string) =>
     `Key Vault did not answer for ${describeSubject(s)}${detail(httpStatus, code)}`,
-  circuitOpen: (s: MessageSubject, retryAfterMs: number) =>
-    `requests to vault "${s.vaultName}" are paused after repeated failures (circuit open); next probe in ${Math.ceil(retryAfterMs / 1000)} s`,
+  circuitOpen: (s: MessageSubject, retryAfterMs: number, lastFailure?: string) =>
+    `requests to vault "${s.vaultName}" are paused after repeated failures (circuit open); next probe in ${Math.ceil(retryAfterMs / 1000)} s` +
+    (lastFailure ? `; last failure: ${lastFailure}` : ""),
   budgetExhausted: (s: MessageSubject, retryAfterMs: number) =>
     `the request budget of vault "${s.vaultName}" is exhausted; ${describeSubject(s)} can be fetched in ${Math.ceil(retryAfterMs / 1000)} s`,
   invalidName: (s: MessageSubject, field: string, allowed: string) =>

@@ -74,6 +74,11 @@ export interface VaultProvider {
    * A request sent after reading this value is processed by the vault no earlier than that second.
    */
   serverTimeWatermarkSec(vaultName: string): number | undefined;
+  /**
+   * Forgets the identity's tokens (vault token and ServiceAccount assertion) so its next request exchanges a
+   * fresh assertion. Called by the guard after a token was refused. Optional: providers without tokens omit it.
+   */
+  discardCredentials?(identity: RequestIdentity): void;
 }
 
 /** Listing page size (Key Vault's maximum). */

@@ -79,12 +79,16 @@ export interface ProviderErrorInfo {
   retryAfterMs?: number;
   /** HTTP status seen, when any. */
   httpStatus?: number;
+  /**
+   * For failures the runtime decided locally without asking the vault (`CircuitOpen`, or an identity paused after
+   * its fresh token was refused): the vault's own last failure that led to it, so status and Events can name the
+   * cause (e.g. Throttled) rather than only the mechanism.
+   */
+  underlying?: { kind: ProviderErrorKind; message: string; httpStatus?: number };
 }
 
 /** Result for one {@link ObjectRequest}. */
-export type FetchResult =
-  | { ok: true; versions: FetchedVersion[] }
-  | { ok: false; error: ProviderErrorInfo };
+export type FetchResult = { ok: true; versions: FetchedVersion[] } | { ok: false; error: ProviderErrorInfo };
 
 /**
  * Fetches objects for the reconciler. One call may serve many SecretSyncs: identical requests (same vault,
@@ -104,4 +108,16 @@ export interface ObjectFetcher {
  * identity; the reconciler implements it with the Kubernetes API, the vault layer uses it as the client
  * assertion when exchanging for a vault token.
  */
-export type ServiceAccountTokenSource = (identity: RequestIdentity) => Promise<string>;
+export type ServiceAccountTokenSource = (
+  identity: RequestIdentity,
+  options?: ServiceAccountTokenOptions,
+) => Promise<string>;
+
+/** Options of one {@link ServiceAccountTokenSource} call. */
+export interface ServiceAccountTokenOptions {
+  /**
+   * Ask the Kubernetes API for a new token instead of a cached one (the previous assertion was refused, or its
+   * vault token was). Default false.
+   */
+  fresh?: boolean;
+}
