@@ -20,6 +20,8 @@ class FakeFetcher implements ObjectFetcher {
   /** Content type reported for an object's versions, when any. */
   contentTypes = new Map<string, string>();
   failing = new Set<string>();
+  /** Kind of the failures of `failing` objects. */
+  failingKind: "Unavailable" | "AccessDenied" = "Unavailable";
   calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
   async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
     this.calls.push({ requests, force: options?.force ?? false });
@@ -28,8 +30,8 @@ class FakeFetcher implements ObjectFetcher {
         return {
           ok: false,
           error: {
-            kind: "Unavailable",
-            message: `vault ${r.vaultName} unavailable for ${r.objectName}`,
+            kind: this.failingKind,
+            message: `vault ${r.vaultName} failed (${this.failingKind}) for ${r.objectName}`,
             httpStatus: 503,
           },
         };
@@ -73,8 +75,13 @@ class FakeKube implements ReconcileKube {
     this.statuses.push(status);
     return "2";
   }
+  counts: Array<{ name: string; count: number }> = [];
   async emitEvent(_s: unknown, _t: string, reason: string, message: string) {
     this.events.push({ reason, message });
+    return `event-${this.events.length}`;
+  }
+  async updateEventCount(_ns: string, name: string, count: number) {
+    this.counts.push({ name, count });
     return true;
   }
 }
@@ -212,6 +219,45 @@ void describe("Reconciler", () => {
     assert.equal(
       kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready")?.reason,
       Reason.providerError,
+    );
+  });
+
+  void it("emits one Event per transition (reason or failure kind) and folds repeats into its count", async () => {
+    const { reconciler, fetcher, kube } = setup(DATA);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.values.set("b", ["b1", "b0"]);
+    await reconciler.reconcile("team-a", "app", false);
+    fetcher.failing = new Set(["a", "b"]);
+    for (let i = 0; i < 20; i++) await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [Reason.createSucceeded, Reason.providerError],
+      "twenty failed retries of one outage: one Event",
+    );
+    assert.deepEqual(
+      kube.counts.map((c) => c.count),
+      [2, 4, 8, 16],
+      "its count is written when it doubles",
+    );
+    fetcher.failingKind = "AccessDenied";
+    await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [Reason.createSucceeded, Reason.providerError, Reason.providerError],
+      "same reason, new failure kind: one more Event",
+    );
+    assert.deepEqual(kube.counts.at(-1), { name: "event-2", count: 20 }, "the outage's final count");
+    fetcher.failing.clear();
+    await reconciler.reconcile("team-a", "app", false);
+    await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [
+        Reason.createSucceeded,
+        Reason.providerError,
+        Reason.providerError,
+        Reason.updateNoValueChangeSucceeded,
+      ],
     );
   });
 

@@ -1,7 +1,8 @@
 /**
  * Reconciles one SecretSync: read → validate → fetch → hash → server-side apply → status (only if changed),
- * with an Event on every transition. Collaborators are injected; the class holds only per-SecretSync memory
- * (last forceSynchronization, fingerprint of the data last written, consecutive failures) — never values.
+ * with one Event per condition transition (transitions.ts). Collaborators are injected; the class holds only
+ * per-SecretSync memory (last forceSynchronization, fingerprint of the data last written, consecutive failures,
+ * the condition last reported) — never values.
  */
 import type { Logger } from "pino";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
@@ -16,10 +17,14 @@ import { dataFingerprint } from "./hash.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
 import { assembleItems, planNeedsPkcs12, planRequests } from "./resolve.ts";
+import { SyncEvents } from "./events.ts";
+import type { EventKube } from "./events.ts";
 import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
 import { formatProblems, validateSpc } from "./spc.ts";
 import { nextStatus, readyReason, statusChanged } from "./status.ts";
 import type { StatusOutcome } from "./status.ts";
+import { failureClass, transitionKey } from "./transitions.ts";
+import type { EventMemory } from "./transitions.ts";
 import type {
   SecretProviderClassResource,
   SecretResource,
@@ -28,7 +33,7 @@ import type {
 } from "./types.ts";
 
 /** The Kubernetes calls a reconcile makes (KubeClient implements it; unit tests pass a fake). */
-export interface ReconcileKube {
+export interface ReconcileKube extends EventKube {
   applySecret(secret: DesiredSecret): Promise<SecretResource>;
   readSecret(namespace: string, name: string): Promise<SecretResource | undefined>;
   writeSyncStatus(
@@ -37,12 +42,6 @@ export interface ReconcileKube {
     status: SecretSyncStatus,
     resourceVersion?: string,
   ): Promise<string | undefined>;
-  emitEvent(
-    subject: EventSubject,
-    type: "Normal" | "Warning",
-    reason: string,
-    message: string,
-  ): Promise<boolean>;
 }
 
 /** Where the reconciler reads current objects (informer caches). */
@@ -94,6 +93,8 @@ interface Memory {
   force?: string;
   fingerprint?: string;
   failures: number;
+  /** The condition last reported by an Event. */
+  events?: EventMemory;
 }
 
 const secretSubject = (sync: SecretSyncResource): EventSubject => ({
@@ -145,11 +146,13 @@ export class Reconciler {
     { resourceVersion: string | undefined; result: ReturnType<typeof validateSpc> }
   >();
   private readonly now: () => Date;
+  private readonly events: SyncEvents;
   private pkcs12?: Promise<Pkcs12Reader>;
 
   constructor(options: ReconcilerOptions) {
     this.o = options;
     this.now = options.now ?? (() => new Date());
+    this.events = new SyncEvents(options.kube, options.logger, this.now);
   }
 
   /** True when this runtime serves the SecretSync (its `secretSyncControllerName` matches). */
@@ -195,11 +198,13 @@ export class Reconciler {
     let outcome: StatusOutcome;
     let written = false;
     let retryAfterMs: number | undefined;
+    let messageClass = "";
     try {
       const result = await this.sync(sync, memory, force);
       outcome = result.outcome;
       written = result.written;
       retryAfterMs = result.retryAfterMs;
+      messageClass = result.messageClass ?? "";
     } catch (error) {
       this.o.logger.error({ secretSync: key, err: describeError(error) }, "reconcile failed unexpectedly");
       outcome = {
@@ -229,13 +234,19 @@ export class Reconciler {
         throw new Error(`status write of SecretSync ${key} failed`, { cause: error });
       }
     }
-    const before = readyReason(previous);
-    const after = readyReason(next);
     const failed = outcome.kind === "failure";
-    if (before !== after || written) {
-      const type = failed || outcome.reason === Reason.partialSync ? "Warning" : "Normal";
-      await this.o.kube.emitEvent(secretSubject(sync), type, outcome.reason, outcome.message);
-    }
+    const warning = failed || outcome.reason === Reason.partialSync;
+    // The condition is the status's Ready reason (a steady refresh keeps the reason of the last change).
+    const reason = readyReason(next) ?? outcome.reason;
+    await this.events.report(secretSubject(sync), memory, {
+      key: transitionKey(reason, messageClass),
+      previousReason: readyReason(previous),
+      reason,
+      written,
+      warning,
+      type: warning ? "Warning" : "Normal",
+      message: outcome.message,
+    });
     this.o.metrics.reconciled(
       written,
       (performance.now() - started) / 1000,
@@ -286,7 +297,7 @@ export class Reconciler {
     sync: SecretSyncResource,
     memory: Memory,
     force: boolean,
-  ): Promise<{ outcome: StatusOutcome; written: boolean; retryAfterMs?: number }> {
+  ): Promise<{ outcome: StatusOutcome; written: boolean; retryAfterMs?: number; messageClass?: string }> {
     const fail = (reason: Reason, message: string, retry?: number) => ({
       outcome: { kind: "failure" as const, reason, message },
       written: false,
@@ -315,6 +326,7 @@ export class Reconciler {
     const results = await this.o.fetcher.fetch(plan.requests, { force });
     const readPkcs12 = planNeedsPkcs12(plan, results) ? await this.pkcs12Reader() : undefined;
     const outcomes = assembleItems(valid.value, plan, results, readPkcs12);
+    const messageClass = failureClass(outcomes);
     const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
     const decision = decide({
       sync: valid.value,
@@ -327,7 +339,8 @@ export class Reconciler {
       partialSync: this.o.partialSync ?? true,
       hashKey: this.o.hashKey,
     });
-    if (decision.kind === "fail") return fail(decision.reason, decision.message, decision.retryAfterMs);
+    if (decision.kind === "fail")
+      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), messageClass };
     let written = false;
     if (decision.kind === "write" && decision.secret) {
       const started = performance.now();
@@ -359,6 +372,7 @@ export class Reconciler {
         created: decision.creating,
       },
       written,
+      messageClass,
     };
   }
 }
