@@ -97,6 +97,17 @@ void describe("token refusals: classification", () => {
     ["exchange refused (400)", { name: "AuthenticationError", statusCode: 400 }, true],
     ["exchange refused (401)", { name: "AuthenticationError", statusCode: 401 }, true],
     ["authority 5xx", { name: "AuthenticationError", statusCode: 503 }, false],
+    [
+      "exchange refused, as MSAL reports it (AuthenticationRequiredError caused by a ServerError)",
+      { name: "AuthenticationRequiredError", cause: { name: "ServerError", status: 400 } },
+      true,
+    ],
+    [
+      "authority 5xx, as MSAL reports it",
+      { name: "AuthenticationRequiredError", cause: { name: "ServerError", status: 503 } },
+      false,
+    ],
+    ["a ServerError outside an identity error", { name: "ServerError", status: 400 }, false],
     ["RBAC 403", { name: "RestError", statusCode: 403 }, false],
     ["wrapped vault 401", new Error("outer", { cause: new VaultTokenRejectedError(VAULT, undefined) }), true],
     ["network", Object.assign(new Error("x"), { code: "ECONNREFUSED" }), false],

@@ -65,6 +65,8 @@ interface SdkErrorLike {
   name?: unknown;
   code?: unknown;
   statusCode?: unknown;
+  /** MSAL's ServerError carries the authority's HTTP status here. */
+  status?: unknown;
   message?: unknown;
   cause?: unknown;
   response?: { headers?: { get?: (name: string) => string | undefined } };
@@ -185,6 +187,21 @@ const IDENTITY_ERROR_NAMES: ReadonlySet<unknown> = new Set([
 ]);
 
 /**
+ * The token endpoint's HTTP status behind an identity error: @azure/identity's own `statusCode`, or — when it
+ * wraps MSAL's failure (AuthenticationRequiredError) — the `status` of MSAL's ServerError in the cause chain.
+ */
+function authorityStatus(error: unknown): number | undefined {
+  const found = findInCauseChain(
+    error,
+    (e) =>
+      (IDENTITY_ERROR_NAMES.has(e.name) && typeof e.statusCode === "number") ||
+      (e.name === "ServerError" && typeof e.status === "number"),
+  );
+  if (!found) return undefined;
+  return typeof found.statusCode === "number" ? found.statusCode : (found.status as number);
+}
+
+/**
  * Maps anything thrown by the SDK, the identity library or the token source to a {@link ProviderErrorInfo}:
  * 404 → NotFound, 401/403 → AccessDenied, 429 → Throttled (with Retry-After), 5xx/network → Unavailable,
  * a failed ServiceAccount token or token exchange → AccessDenied (Unavailable when the authority answered 5xx).
@@ -199,7 +216,7 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
   }
   const e = asErrorLike(error);
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  if (IDENTITY_ERROR_NAMES.has(e.name)) return fromIdentityError(subject, status);
+  if (IDENTITY_ERROR_NAMES.has(e.name)) return fromIdentityError(subject, status ?? authorityStatus(error));
   const byStatus = status !== undefined ? fromHttpStatus(e, subject, status, nowMs) : undefined;
   if (byStatus) return byStatus;
   const network = findInCauseChain(
@@ -228,17 +245,10 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
  * the identity's tokens and exchanging a fresh ServiceAccount assertion (vault-guard.ts).
  */
 export function isTokenRejection(error: unknown): boolean {
-  return (
-    findInCauseChain(
-      error,
-      (e) =>
-        e.name === "VaultTokenRejectedError" ||
-        (IDENTITY_ERROR_NAMES.has(e.name) &&
-          typeof e.statusCode === "number" &&
-          e.statusCode >= 400 &&
-          e.statusCode < 500),
-    ) !== undefined
-  );
+  if (findInCauseChain(error, (e) => e.name === "VaultTokenRejectedError")) return true;
+  if (!findInCauseChain(error, (e) => IDENTITY_ERROR_NAMES.has(e.name))) return false;
+  const status = authorityStatus(error);
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Kinds that mean the vault is struggling: retried with backoff and counted by the circuit breaker. */
