@@ -285,3 +285,15 @@ void describe("CachingObjectFetcher: an open circuit names the underlying failur
     assert.match(open.message, /circuit open.*last failure: Key Vault throttled/);
   });
 });
+
+void describe("AuthRecovery: pause cap", () => {
+  void it("never pauses longer than the breaker's cooldown", () => {
+    const auth = new AuthRecovery({ backoff: DEFAULT_BACKOFF, maxPauseMs: 3000 });
+    const pauses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const d = auth.rejected("id", "pair", auth.generation("id"), true, refusal, 0);
+      if (d.action === "refuse") pauses.push(d.retryAfterMs);
+    }
+    assert.deepEqual(pauses, [1000, 2000, 3000, 3000, 3000]);
+  });
+});

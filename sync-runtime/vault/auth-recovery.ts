@@ -7,9 +7,10 @@
  *
  * 1. The first refusal of a token that has not been refreshed yet discards the identity's tokens (vault token and
  *    ServiceAccount assertion) and the attempt runs once more with a fresh exchange.
- * 2. A refusal of a fresh token pauses that (vault, identity) pair for 1, 2, 4, 8, 16 s (× base) — requests fail
- *    at once with AccessDenied naming the refusal — discards the tokens again, and is reported to the vault's
- *    circuit breaker like any other failure (so a vault that refuses everyone stops being asked).
+ * 2. A refusal of a fresh token pauses that (vault, identity) pair for 1, 2, 4, 8, 16 s (× base, at most the
+ *    breaker's cooldown) — requests fail at once with AccessDenied naming the refusal — discards the tokens
+ *    again, and is reported to the vault's circuit breaker like any other failure (so a vault that refuses
+ *    everyone stops being asked).
  * 3. The first success ends the pause sequence.
  *
  * Concurrent refusals of the same token discard it once: each attempt remembers the identity's generation (the
@@ -25,6 +26,8 @@ import type { ProviderErrorInfo } from "./types.ts";
 export interface AuthRecoveryOptions {
   /** Pause after the n-th consecutive refusal of a fresh token: 1, 2, 4, 8, 16 s (× base) by default. */
   backoff: BackoffOptions;
+  /** Longest pause (the vault's breaker cooldown, so a pause never outlasts a circuit). Default: no cap. */
+  maxPauseMs?: number;
   /** (vault, identity) pairs and identities tracked (LRU). Default 4096. */
   maxTracked?: number;
 }
@@ -53,11 +56,13 @@ interface PairState {
 /** See module doc. Keys: `identity` = identityKey(...), `pair` = vault + identity. */
 export class AuthRecovery {
   private readonly backoff: BackoffOptions;
+  private readonly maxPauseMs: number;
   private readonly generations: LruCache<string, number>;
   private readonly pairs: LruCache<string, PairState>;
 
   constructor(options: AuthRecoveryOptions) {
     this.backoff = options.backoff;
+    this.maxPauseMs = options.maxPauseMs ?? Number.POSITIVE_INFINITY;
     const max = options.maxTracked ?? 4096;
     this.generations = new LruCache(max);
     this.pairs = new LruCache(max);
@@ -104,7 +109,7 @@ export class AuthRecovery {
     this.generations.set(identity, generation + 1);
     if (!retried && state.refusals === 0) return { action: "retry", discard: true };
     state.refusals += 1;
-    const pauseMs = retryDelayMs(state.refusals - 1, undefined, this.backoff);
+    const pauseMs = Math.min(retryDelayMs(state.refusals - 1, undefined, this.backoff), this.maxPauseMs);
     state.pausedUntilMs = nowMs + pauseMs;
     state.lastRefusal = refusal;
     return { action: "refuse", discard: true, retryAfterMs: pauseMs, counted: true };

@@ -107,7 +107,7 @@ export class VaultGuard {
     const base = options.backoff?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
     this.backoff = { ...DEFAULT_BACKOFF, maxDelayMs: base * 16, ...options.backoff };
     this.maxRetries = options.maxRetries ?? 5;
-    this.auth = new AuthRecovery({ backoff: this.backoff });
+    this.auth = new AuthRecovery({ backoff: this.backoff, maxPauseMs: this.breakerOptions.cooldownMs });
     this.discardCredentials = options.discardCredentials;
     if (!(Number.isInteger(this.maxRetries) && this.maxRetries >= 0))
       throw new Error("maxRetries must be an integer >= 0");
