@@ -5,11 +5,9 @@
  * ground, with the Secret monitor sampling throughout. Adding a fault is adding an entry.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { GroundPartName } from "../../scripts/local/restart.ts";
 import type { VaultProxy } from "../azure-local/vault-proxy.ts";
 import type { RuntimeProcess } from "./runtime-process.ts";
-
-/** Ground parts a fault can restart (the lead's `GroundPartName`, scripts/local/restart.ts). */
-export type RestartablePart = "etcd" | "kube-apiserver" | "azure-local";
 
 /** What a fault can do to the world. */
 export interface FaultContext {
@@ -17,7 +15,7 @@ export interface FaultContext {
   proxy: VaultProxy;
   runtime: RuntimeProcess;
   /** Stops / starts one ground part (same ports; the env file and ledger stay right). */
-  ground: { stop(part: RestartablePart): Promise<void>; start(part: RestartablePart): Promise<void> };
+  ground: { stop(part: GroundPartName): Promise<void>; start(part: GroundPartName): Promise<void> };
   /** Writes new versions of `count` vault secrets (round robin), recorded for the monitor. */
   rotate(count: number): Promise<void>;
   /** The Ready messages of every monitored SecretSync now (value-free). */
@@ -51,8 +49,6 @@ export interface Fault {
   end(ctx: FaultContext): Promise<void>;
   /** What the fault must have shown (asserts). */
   check?(ctx: FaultContext): Promise<void>;
-  /** Ground parts it restarts (skipped, with the reason, when the ground cannot restart parts). */
-  restarts?: RestartablePart[];
 }
 
 /** How long a fault is held while secrets rotate. */
@@ -68,9 +64,8 @@ async function providerEvents(ctx: FaultContext, pattern: RegExp) {
   return (await ctx.events()).filter((e) => e.reason === "ProviderError" && pattern.test(e.message));
 }
 
-const restartOf = (part: RestartablePart, name: string, rotateFirst: boolean): Fault => ({
+const restartOf = (part: GroundPartName, name: string, rotateFirst: boolean): Fault => ({
   name,
-  restarts: [part],
   async inject(ctx) {
     if (rotateFirst) await ctx.rotate(3);
     await ctx.ground.stop(part);

@@ -5,11 +5,20 @@
  * no sample may be missing, empty, foreign or older than one seen before, and after each fault every Secret must
  * hold the vault's current values within one poll + jitter. At the end a secrecy sweep looks for every seeded and
  * rotated value (plain, base64, hex) in every log, Event, status and metrics text of the run. The figures go to
- * a bench JSON (`KEYFLEET_FAULTS_JSON`, default .keyfleet/bench/faults.json) and the README's reliability section.
+ * a bench JSON (`KEYFLEET_FAULTS_JSON`, default .keyfleet/bench/faults.json, plus one line per run in
+ * faults-history.jsonl beside it); bench/faults.json is the reference run the README's reliability section quotes.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -20,13 +29,14 @@ import { startProvingGround } from "../../scripts/local/ground.ts";
 import type { ProvingGround } from "../../scripts/local/ground.ts";
 import { Progress } from "../../scripts/local/progress.ts";
 import { REPO_ROOT } from "../../scripts/local/paths.ts";
+import { startPart, stopPart } from "../../scripts/local/restart.ts";
 import { installCrds } from "../../sync-runtime/crds/index.ts";
 import { AzureLocalAdminClient } from "../azure-local/admin-client.ts";
 import { localVaultClientOptions } from "../azure-local/sdk.ts";
 import { startVaultProxy } from "../azure-local/vault-proxy.ts";
 import type { VaultProxy } from "../azure-local/vault-proxy.ts";
 import { FAULTS } from "../faults/fault-table.ts";
-import type { FaultContext, RestartablePart } from "../faults/fault-table.ts";
+import type { FaultContext } from "../faults/fault-table.ts";
 import { SecretMonitor, ValueHistory } from "../faults/monitor.ts";
 import type { SecretLayout } from "../faults/monitor.ts";
 import { freeLoopbackPort, RuntimeProcess } from "../faults/runtime-process.ts";
@@ -50,7 +60,6 @@ let proxy: VaultProxy;
 let runtime: RuntimeProcess;
 let monitor: SecretMonitor;
 let clientId = "";
-let restartPart: ((part: RestartablePart, action: "stop" | "start") => Promise<void>) | undefined;
 let rotations = 0;
 const history = new ValueHistory();
 const names = Array.from({ length: VAULT_SECRETS }, (_, j) => `flt-${run}-${j}`);
@@ -58,7 +67,6 @@ const layouts = new Map<string, SecretLayout>();
 const metricsTexts: string[] = [];
 const results: Array<{ fault: string; faultMs: number; resumeMs: number; notes: Record<string, number> }> =
   [];
-const skipped: Array<{ fault: string; why: string }> = [];
 const namespace = `faults-${run}`;
 const wallStart = Date.now();
 
@@ -73,8 +81,10 @@ const context = (): FaultContext => ({
   proxy,
   runtime,
   ground: {
-    stop: (part) => restartPart!(part, "stop"),
-    start: (part) => restartPart!(part, "start"),
+    stop: (part) => stopPart(env, part),
+    async start(part) {
+      env = await startPart(env, part);
+    },
   },
   async rotate(count) {
     for (let i = 0; i < count; i++) await setSecret(next++ % VAULT_SECRETS);
@@ -139,28 +149,10 @@ function spcParameters(vaultName: string, objects: string[]): Record<string, str
   };
 }
 
-/** Binds the ground-part restarts of scripts/local/restart.ts, when the ground has them. */
-async function loadRestarts(): Promise<void> {
-  const modulePath = path.join(REPO_ROOT, "scripts/local/restart.ts");
-  try {
-    const restart = (await import(modulePath)) as {
-      stopPart(env: LocalEnvironment, part: string): Promise<void>;
-      startPart(env: LocalEnvironment, part: string): Promise<LocalEnvironment>;
-    };
-    restartPart = async (part, action) => {
-      if (action === "stop") await restart.stopPart(env, part);
-      else env = await restart.startPart(env, part);
-    };
-  } catch {
-    restartPart = undefined;
-  }
-}
-
 before(async () => {
   stateDir = mkdtempSync(path.join(os.tmpdir(), "kf-faults-"));
   ground = await startProvingGround({ stateDir, reuse: false, progress: new Progress("faults") });
   env = ground.env;
-  await loadRestarts();
   kube = KubeHelper.fromFile(env.kubernetes.adminKubeconfig);
   await installCrds(kube.kubeConfig);
   admin = AzureLocalAdminClient.fromLocalIdentity(env.identity);
@@ -254,15 +246,7 @@ after(async () => {
 
 void describe("fault suite: no Secret is ever missing, empty or set back, and syncing resumes within one poll", () => {
   for (const fault of FAULTS) {
-    void it(fault.name, async (t) => {
-      if (fault.restarts && !restartPart) {
-        skipped.push({
-          fault: fault.name,
-          why: "the ground cannot restart parts (scripts/local/restart.ts)",
-        });
-        t.skip("the ground cannot restart parts yet");
-        return;
-      }
+    void it(fault.name, async () => {
       const ctx = context();
       monitor.fault = fault.name;
       const started = Date.now();
@@ -325,7 +309,6 @@ void describe("fault suite: no Secret is ever missing, empty or set back, and sy
       vaultSecrets: VAULT_SECRETS,
       rotations,
       faults: results,
-      skipped,
       samples: figures.samples,
       badSamples: figures.badSamples.length,
       unobservableSeconds: figures.unobservableTicks,
@@ -341,6 +324,8 @@ void describe("fault suite: no Secret is ever missing, empty or set back, and sy
     const out = process.env.KEYFLEET_FAULTS_JSON ?? path.join(REPO_ROOT, ".keyfleet", "bench", "faults.json");
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    // One line per run beside it, for trends.
+    appendFileSync(out.replace(/\.json$/, "-history.jsonl"), `${JSON.stringify(report)}\n`);
     assert.equal(figures.badSamples.length, 0);
   });
 });
