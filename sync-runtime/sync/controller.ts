@@ -216,7 +216,7 @@ export class SecretSyncController {
         this.queue.addAfter(
           key,
           { force: false },
-          retryDelayMs(result.attempt, this.o.schedule, result.retryAfterMs),
+          retryDelayMs(result.attempt, this.o.schedule, result.retryAfterMs, result.retryExact),
         );
       } else if (result.kind === "synced") {
         this.queue.addAfter(key, { force: false }, nextPollDelayMs(this.o.schedule, random));

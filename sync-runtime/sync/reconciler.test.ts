@@ -21,7 +21,7 @@ class FakeFetcher implements ObjectFetcher {
   contentTypes = new Map<string, string>();
   failing = new Set<string>();
   /** Kind of the failures of `failing` objects. */
-  failingKind: "Unavailable" | "AccessDenied" = "Unavailable";
+  failingKind: "Unavailable" | "AccessDenied" | "CircuitOpen" = "Unavailable";
   calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
   async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
     this.calls.push({ requests, force: options?.force ?? false });
@@ -33,6 +33,8 @@ class FakeFetcher implements ObjectFetcher {
             kind: this.failingKind,
             message: `vault ${r.vaultName} failed (${this.failingKind}) for ${r.objectName}`,
             httpStatus: 503,
+            retryAfterMs: 1500,
+            ...(this.failingKind === "CircuitOpen" ? { refusedLocally: true } : {}),
           },
         };
       const versions = this.values.get(r.objectName);
@@ -259,6 +261,20 @@ void describe("Reconciler", () => {
         Reason.updateNoValueChangeSucceeded,
       ],
     );
+  });
+
+  void it("retries exactly at the next probe when every item was refused locally (open circuit)", async () => {
+    const { reconciler, fetcher } = setup(DATA);
+    fetcher.failing = new Set(["a", "b"]);
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), {
+      kind: "failed",
+      reason: Reason.providerError,
+      attempt: 1,
+      retryAfterMs: 1500,
+    });
+    fetcher.failingKind = "CircuitOpen";
+    const result = await reconciler.reconcile("team-a", "app", false);
+    assert.ok(result.kind === "failed" && result.retryExact === true && result.retryAfterMs === 1500);
   });
 
   void it("reports a missing class and bad input without fetching", async () => {

@@ -13,12 +13,12 @@ import type { RuntimeMetrics } from "../metrics.ts";
 import type { ObjectFetcher } from "../vault/types.ts";
 import { decide } from "./decide.ts";
 import type { DesiredSecret } from "./decide.ts";
+import { SyncEvents } from "./events.ts";
+import type { EventKube } from "./events.ts";
 import { dataFingerprint } from "./hash.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
 import { assembleItems, planNeedsPkcs12, planRequests } from "./resolve.ts";
-import { SyncEvents } from "./events.ts";
-import type { EventKube } from "./events.ts";
 import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
 import { formatProblems, validateSpc } from "./spc.ts";
 import { nextStatus, readyReason, statusChanged } from "./status.ts";
@@ -80,7 +80,14 @@ export interface ReconcilerOptions {
 export type ReconcileResult =
   | { kind: "ignored" }
   | { kind: "synced"; written: boolean }
-  | { kind: "failed"; reason: Reason; retryAfterMs?: number; attempt: number };
+  | {
+      kind: "failed";
+      reason: Reason;
+      retryAfterMs?: number;
+      /** Every failure was a local refusal: `retryAfterMs` is exactly when the runtime sends again. */
+      retryExact?: boolean;
+      attempt: number;
+    };
 
 interface Memory {
   /**
@@ -104,6 +111,26 @@ const secretSubject = (sync: SecretSyncResource): EventSubject => ({
   namespace: sync.metadata.namespace,
   ...(sync.metadata.uid ? { uid: sync.metadata.uid } : {}),
 });
+
+/** What one sync concluded, before status and Events. */
+interface SyncResult {
+  outcome: StatusOutcome;
+  written: boolean;
+  /** When to try again, if the vault (or the runtime's own refusal) said. */
+  retryAfterMs?: number;
+  /** Every failed item was refused locally: `retryAfterMs` is exactly when the runtime sends again. */
+  retryExact?: boolean;
+  /** The failure kinds behind the outcome (transitions.ts). */
+  messageClass?: string;
+}
+
+/** The retry hints of a failed sync, as a ReconcileResult carries them (pure). */
+function retryOf(result: SyncResult): { retryAfterMs?: number; retryExact?: boolean } {
+  return {
+    ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+    ...(result.retryExact ? { retryExact: true } : {}),
+  };
+}
 
 /** Maps a failed Secret write to its reason (pure). */
 export function writeFailureReason(error: KubeError): Reason {
@@ -195,24 +222,18 @@ export class Reconciler {
     const memory = this.memory.get(key) ?? { failures: 0 };
     this.memory.set(key, memory);
     const sync = withOwnWrite(cached, memory);
-    let outcome: StatusOutcome;
-    let written = false;
-    let retryAfterMs: number | undefined;
-    let messageClass = "";
+    let result: SyncResult;
     try {
-      const result = await this.sync(sync, memory, force);
-      outcome = result.outcome;
-      written = result.written;
-      retryAfterMs = result.retryAfterMs;
-      messageClass = result.messageClass ?? "";
+      result = await this.sync(sync, memory, force);
     } catch (error) {
       this.o.logger.error({ secretSync: key, err: describeError(error) }, "reconcile failed unexpectedly");
-      outcome = {
-        kind: "failure",
-        reason: Reason.controllerInternalError,
-        message: Message.internal(describeError(error).name),
+      const message = Message.internal(describeError(error).name);
+      result = {
+        outcome: { kind: "failure", reason: Reason.controllerInternalError, message },
+        written: false,
       };
     }
+    const { outcome, written } = result;
     const generation = sync.metadata.generation ?? 0;
     const previous = sync.status;
     const next = nextStatus(previous, outcome, generation, this.now());
@@ -239,7 +260,7 @@ export class Reconciler {
     // The condition is the status's Ready reason (a steady refresh keeps the reason of the last change).
     const reason = readyReason(next) ?? outcome.reason;
     await this.events.report(secretSubject(sync), memory, {
-      key: transitionKey(reason, messageClass),
+      key: transitionKey(reason, result.messageClass ?? ""),
       previousReason: readyReason(previous),
       reason,
       written,
@@ -258,12 +279,7 @@ export class Reconciler {
     );
     if (failed) {
       memory.failures += 1;
-      return {
-        kind: "failed",
-        reason: outcome.reason,
-        attempt: memory.failures,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      };
+      return { kind: "failed", reason: outcome.reason, attempt: memory.failures, ...retryOf(result) };
     }
     memory.failures = 0;
     return { kind: "synced", written };
@@ -293,11 +309,7 @@ export class Reconciler {
     return result;
   }
 
-  private async sync(
-    sync: SecretSyncResource,
-    memory: Memory,
-    force: boolean,
-  ): Promise<{ outcome: StatusOutcome; written: boolean; retryAfterMs?: number; messageClass?: string }> {
+  private async sync(sync: SecretSyncResource, memory: Memory, force: boolean): Promise<SyncResult> {
     const fail = (reason: Reason, message: string, retry?: number) => ({
       outcome: { kind: "failure" as const, reason, message },
       written: false,
@@ -339,8 +351,10 @@ export class Reconciler {
       partialSync: this.o.partialSync ?? true,
       hashKey: this.o.hashKey,
     });
-    if (decision.kind === "fail")
-      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), messageClass };
+    if (decision.kind === "fail") {
+      const retryExact = outcomes.every((o) => o.ok || o.provider?.refusedLocally === true);
+      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), messageClass, retryExact };
+    }
     let written = false;
     if (decision.kind === "write" && decision.secret) {
       const started = performance.now();

@@ -39,4 +39,9 @@ void describe("retryDelayMs", () => {
   }
   void it("is capped by the poll interval", () =>
     assert.equal(retryDelayMs(10, { rotationPollIntervalSeconds: 5, jitterSeconds: 0 }), 5000));
+  void it("after local refusals retries exactly when the runtime sends again (the next probe), not later", () => {
+    assert.equal(retryDelayMs(10, settings, 1000, true), 1000);
+    assert.equal(retryDelayMs(10, settings, 1000, false), 60_000);
+    assert.equal(retryDelayMs(10, settings, undefined, true), 60_000);
+  });
 });

@@ -28,9 +28,17 @@ export const RETRY_MAX_MS = 60_000;
 
 /**
  * Milliseconds until a retry after the `attempt`-th consecutive failure (1-based): 1, 2, 4, ... s capped at
- * {@link RETRY_MAX_MS} and at the regular poll; the vault's Retry-After wins when it is longer (pure).
+ * {@link RETRY_MAX_MS} and at the regular poll; the vault's Retry-After wins when it is longer (pure). With
+ * `exact`, `retryAfterMs` is when the runtime itself will send again (every failure was a local refusal, e.g. an
+ * open circuit's next probe): retry exactly then, since waiting longer only delays recovery.
  */
-export function retryDelayMs(attempt: number, settings: ScheduleSettings, retryAfterMs?: number): number {
+export function retryDelayMs(
+  attempt: number,
+  settings: ScheduleSettings,
+  retryAfterMs?: number,
+  exact = false,
+): number {
+  if (exact && retryAfterMs !== undefined) return retryAfterMs;
   const backoff = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
   const capped = Math.min(backoff, settings.rotationPollIntervalSeconds * 1000);
   return Math.max(capped, retryAfterMs ?? 0);

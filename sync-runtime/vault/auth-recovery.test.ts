@@ -218,6 +218,8 @@ void describe("CachingObjectFetcher: refused tokens", () => {
     assert.equal(paused.kind, ProviderErrorKind.accessDenied);
     assert.match(paused.message, /HTTP 401/, "names the refusal that paused it");
     assert.equal(paused.underlying?.kind, ProviderErrorKind.accessDenied);
+    assert.equal(paused.refusedLocally, true);
+    assert.equal(first.refusedLocally, undefined, "the vault's own refusal was not local");
     assert.equal(vault.count(), 2, "nothing sent while paused");
     assert.equal(f.stats().refusedByIdentityPause, 1);
 
@@ -282,6 +284,7 @@ void describe("CachingObjectFetcher: an open circuit names the underlying failur
     const open = failure((await f.fetch([req("api", identity(1))]))[0]);
     assert.equal(open.kind, ProviderErrorKind.circuitOpen);
     assert.deepEqual(open.underlying?.kind, ProviderErrorKind.throttled);
+    assert.equal(open.refusedLocally, true, "nothing was sent: retryAfterMs is the next probe");
     assert.match(open.message, /circuit open.*last failure: Key Vault throttled/);
   });
 });

@@ -135,7 +135,7 @@ export class VaultClientFactory {
   private readonly tlsOptions: { ca: string[] } | undefined;
   private readonly credentials: LruCache<string, TokenCredential>;
   private readonly clients: LruCache<string, VaultClients>;
-  /** Per identity: how often its credentials were discarded (part of the SDK clients' identity, see gateKey). */
+  /** Per identity: how often its credentials were discarded (the provider keys its first-request gate on it). */
   private readonly generations: LruCache<string, number>;
   /** Identities whose next credential must start from a fresh ServiceAccount token. */
   private readonly wantFresh = new Set<string>();

@@ -85,6 +85,11 @@ export interface ProviderErrorInfo {
    * cause (e.g. Throttled) rather than only the mechanism.
    */
   underlying?: { kind: ProviderErrorKind; message: string; httpStatus?: number };
+  /**
+   * Nothing was sent: the runtime refused locally (open circuit, request budget, throttle gate, paused identity)
+   * and `retryAfterMs` is exactly when it will send again — retrying later than that only delays recovery.
+   */
+  refusedLocally?: boolean;
 }
 
 /** Result for one {@link ObjectRequest}. */

@@ -148,7 +148,7 @@ export class VaultGuard {
 
   private refuse(label: RequestLabel, info: ProviderErrorInfo): never {
     this.count(label, info.kind, false);
-    throw new ProviderError(info);
+    throw new ProviderError({ ...info, refusedLocally: true });
   }
 
   private count(label: RequestLabel, outcome: string, sent: boolean): void {
@@ -271,6 +271,7 @@ export class VaultGuard {
         ...admission.lastRefusal,
         retryAfterMs: admission.retryAfterMs,
         underlying: underlyingOf(admission.lastRefusal),
+        refusedLocally: true,
       });
     }
     for (let retried = false; ; retried = true) {
