@@ -274,7 +274,14 @@ void describe("Reconciler", () => {
     });
     fetcher.failingKind = "CircuitOpen";
     const result = await reconciler.reconcile("team-a", "app", false);
-    assert.ok(result.kind === "failed" && result.retryExact === true && result.retryAfterMs === 1500);
+    assert.ok(result.kind === "failed" && result.exactRetryMs === 1500);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.failing = new Set(["b"]);
+    assert.deepEqual(
+      await reconciler.reconcile("team-a", "app", false),
+      { kind: "synced", written: true, exactRetryMs: 1500 },
+      "a partial sync retries the locally refused item at the probe, not at the next poll",
+    );
   });
 
   void it("reports a missing class and bad input without fetching", async () => {

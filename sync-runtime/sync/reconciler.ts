@@ -23,7 +23,7 @@ import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
 import { formatProblems, validateSpc } from "./spc.ts";
 import { nextStatus, readyReason, statusChanged } from "./status.ts";
 import type { StatusOutcome } from "./status.ts";
-import { failureClass, transitionKey } from "./transitions.ts";
+import { outcomeHints, transitionKey } from "./transitions.ts";
 import type { EventMemory } from "./transitions.ts";
 import type {
   SecretProviderClassResource,
@@ -79,13 +79,18 @@ export interface ReconcilerOptions {
 /** What the controller does next with the key. */
 export type ReconcileResult =
   | { kind: "ignored" }
-  | { kind: "synced"; written: boolean }
+  | {
+      kind: "synced";
+      written: boolean;
+      /** A partial sync whose failed items were all refused locally: when the runtime sends again. */
+      exactRetryMs?: number;
+    }
   | {
       kind: "failed";
       reason: Reason;
       retryAfterMs?: number;
-      /** Every failure was a local refusal: `retryAfterMs` is exactly when the runtime sends again. */
-      retryExact?: boolean;
+      /** Every failure was a local refusal: exactly when the runtime sends again (schedule.ts). */
+      exactRetryMs?: number;
       attempt: number;
     };
 
@@ -118,17 +123,17 @@ interface SyncResult {
   written: boolean;
   /** When to try again, if the vault (or the runtime's own refusal) said. */
   retryAfterMs?: number;
-  /** Every failed item was refused locally: `retryAfterMs` is exactly when the runtime sends again. */
-  retryExact?: boolean;
+  /** Every failed item was refused locally: exactly when the runtime sends again (localRefusalRetryMs). */
+  exactRetryMs?: number;
   /** The failure kinds behind the outcome (transitions.ts). */
   messageClass?: string;
 }
 
-/** The retry hints of a failed sync, as a ReconcileResult carries them (pure). */
-function retryOf(result: SyncResult): { retryAfterMs?: number; retryExact?: boolean } {
+/** The retry hints of a sync, as a ReconcileResult carries them (pure). */
+function retryOf(result: SyncResult): { retryAfterMs?: number; exactRetryMs?: number } {
   return {
     ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
-    ...(result.retryExact ? { retryExact: true } : {}),
+    ...(result.exactRetryMs !== undefined ? { exactRetryMs: result.exactRetryMs } : {}),
   };
 }
 
@@ -282,7 +287,8 @@ export class Reconciler {
       return { kind: "failed", reason: outcome.reason, attempt: memory.failures, ...retryOf(result) };
     }
     memory.failures = 0;
-    return { kind: "synced", written };
+    const { exactRetryMs } = retryOf(result);
+    return { kind: "synced", written, ...(exactRetryMs !== undefined ? { exactRetryMs } : {}) };
   }
 
   /** The PKCS#12 reader, loaded on first use (a failed load is retried next time). */
@@ -338,7 +344,7 @@ export class Reconciler {
     const results = await this.o.fetcher.fetch(plan.requests, { force });
     const readPkcs12 = planNeedsPkcs12(plan, results) ? await this.pkcs12Reader() : undefined;
     const outcomes = assembleItems(valid.value, plan, results, readPkcs12);
-    const messageClass = failureClass(outcomes);
+    const hints = outcomeHints(outcomes);
     const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
     const decision = decide({
       sync: valid.value,
@@ -351,10 +357,8 @@ export class Reconciler {
       partialSync: this.o.partialSync ?? true,
       hashKey: this.o.hashKey,
     });
-    if (decision.kind === "fail") {
-      const retryExact = outcomes.every((o) => o.ok || o.provider?.refusedLocally === true);
-      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), messageClass, retryExact };
-    }
+    if (decision.kind === "fail")
+      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), ...hints };
     let written = false;
     if (decision.kind === "write" && decision.secret) {
       const started = performance.now();
@@ -386,7 +390,7 @@ export class Reconciler {
         created: decision.creating,
       },
       written,
-      messageClass,
+      ...hints,
     };
   }
 }

@@ -28,20 +28,30 @@ export const RETRY_MAX_MS = 60_000;
 
 /**
  * Milliseconds until a retry after the `attempt`-th consecutive failure (1-based): 1, 2, 4, ... s capped at
- * {@link RETRY_MAX_MS} and at the regular poll; the vault's Retry-After wins when it is longer (pure). With
- * `exact`, `retryAfterMs` is when the runtime itself will send again (every failure was a local refusal, e.g. an
- * open circuit's next probe): retry exactly then, since waiting longer only delays recovery.
+ * {@link RETRY_MAX_MS} and at the regular poll; the vault's Retry-After wins when it is longer (pure).
  */
-export function retryDelayMs(
-  attempt: number,
-  settings: ScheduleSettings,
-  retryAfterMs?: number,
-  exact = false,
-): number {
-  if (exact && retryAfterMs !== undefined) return retryAfterMs;
+export function retryDelayMs(attempt: number, settings: ScheduleSettings, retryAfterMs?: number): number {
   const backoff = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
   const capped = Math.min(backoff, settings.rotationPollIntervalSeconds * 1000);
   return Math.max(capped, retryAfterMs ?? 0);
+}
+
+/**
+ * When every failed item was refused by the runtime itself (open circuit, paused identity, request budget), the
+ * time it will send again (the latest of them): retrying exactly then — not after more backoff, and for a partial
+ * sync not at the next poll — resumes right after the vault is back. Undefined when any failure came from the
+ * vault (or no time is known), or nothing failed (pure).
+ */
+export function localRefusalRetryMs(
+  failures: ReadonlyArray<{ refusedLocally?: boolean; retryAfterMs?: number } | undefined>,
+): number | undefined {
+  if (failures.length === 0) return undefined;
+  let latest = 0;
+  for (const failure of failures) {
+    if (!failure?.refusedLocally || failure.retryAfterMs === undefined) return undefined;
+    latest = Math.max(latest, failure.retryAfterMs);
+  }
+  return latest;
 }
 
 /** Worst-case staleness of a value: poll + jitter, seconds. */

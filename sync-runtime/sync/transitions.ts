@@ -9,6 +9,7 @@
 import type { ProviderErrorInfo } from "../vault/types.ts";
 import { ProviderErrorKind } from "../vault/types.ts";
 import type { ItemOutcome } from "./resolve.ts";
+import { localRefusalRetryMs } from "./schedule.ts";
 
 /** Message class of a failed item whose content (not the vault) was the problem. */
 export const CONTENT_FAILURE_CLASS = "Content";
@@ -26,6 +27,18 @@ export function failureClass(outcomes: readonly ItemOutcome[]): string {
     if (!o.ok) kinds.add(o.kind === "content" ? CONTENT_FAILURE_CLASS : rootFailureKind(o.provider));
   }
   return [...kinds].sort().join(",");
+}
+
+/**
+ * What a reconcile's item outcomes say beyond the status (pure): the message class (for Events) and, when every
+ * failed item was refused by the runtime itself, exactly when to try again (schedule.ts).
+ */
+export function outcomeHints(outcomes: readonly ItemOutcome[]): {
+  messageClass: string;
+  exactRetryMs?: number;
+} {
+  const exactRetryMs = localRefusalRetryMs(outcomes.flatMap((o) => (o.ok ? [] : [o.provider])));
+  return { messageClass: failureClass(outcomes), ...(exactRetryMs !== undefined ? { exactRetryMs } : {}) };
 }
 
 /** What the runtime remembers about the condition last reported for one SecretSync. */

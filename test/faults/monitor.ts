@@ -197,12 +197,11 @@ export class SecretMonitor {
     this.latestAtMs = now;
   }
 
-  /** True when the last sample showed every Secret with the vault's current values. */
-  private allCurrent(): boolean {
-    for (const [name, layout] of this.o.secrets) {
-      if (!isCurrent(layout, this.latest.get(name), this.o.history)) return false;
-    }
-    return true;
+  /** The Secrets whose last sample did not show the vault's current values (names only). */
+  private stale(): string[] {
+    return [...this.o.secrets]
+      .filter(([name, layout]) => !isCurrent(layout, this.latest.get(name), this.o.history))
+      .map(([name]) => name);
   }
 
   /**
@@ -213,8 +212,12 @@ export class SecretMonitor {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
-      if (this.latestAtMs > sinceMs && this.allCurrent()) return this.latestAtMs - sinceMs;
-      if (Date.now() > deadline) throw new Error(`Secrets not current ${timeoutMs} ms after the fault ended`);
+      if (this.latestAtMs > sinceMs && this.stale().length === 0) return this.latestAtMs - sinceMs;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Secrets not current ${timeoutMs} ms after the fault ended: ${this.stale().join(", ")}`,
+        );
+      }
     }
   }
 }
