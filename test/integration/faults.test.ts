@@ -25,7 +25,7 @@ import { after, before, describe, it } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { KubeHelper, objectsParameter, waitFor } from "../../scripts/demo/kube.ts";
 import type { LocalEnvironment } from "../../scripts/local/env.ts";
-import { startProvingGround } from "../../scripts/local/ground.ts";
+import { startProvingGround, stopProvingGround } from "../../scripts/local/ground.ts";
 import type { ProvingGround } from "../../scripts/local/ground.ts";
 import { Progress } from "../../scripts/local/progress.ts";
 import { REPO_ROOT } from "../../scripts/local/paths.ts";
@@ -239,6 +239,8 @@ after(async () => {
   await proxy?.stop();
   admin?.close();
   await ground?.stop();
+  // The parts restarted by the faults run under new process ids, which only env.json and the ledger know.
+  if (env) await stopProvingGround(env.envFile, stateDir, new Progress("faults"));
   // KEYFLEET_FAULTS_KEEP=1 keeps the private ground's state (logs/runtime.log, logs of every part) to look into.
   if (stateDir && !process.env.KEYFLEET_FAULTS_KEEP) rmSync(stateDir, { recursive: true, force: true });
   else if (stateDir) process.stderr.write(`fault suite state kept in ${stateDir}\n`);
