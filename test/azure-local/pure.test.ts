@@ -280,6 +280,11 @@ describe("request helpers", () => {
   it("builds ids on loopback Host headers only", () => {
     assert.equal(baseUrlFromHost("127.0.0.1:4443", "https://x"), "https://127.0.0.1:4443");
     assert.equal(baseUrlFromHost("localhost:1", "https://x"), "https://localhost:1");
+    assert.equal(
+      baseUrlFromHost("10.244.0.1:4443", "https://x"),
+      "https://10.244.0.1:4443",
+      "a pod via the node",
+    );
     assert.equal(baseUrlFromHost("evil.example:443", "https://x"), "https://x");
     assert.equal(baseUrlFromHost(undefined, "https://x"), "https://x");
   });

@@ -5,7 +5,7 @@
  * `npm run local:pulumi -- <args>` runs the CLI with the environment this part describes.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensureBuilt, type BuildSpec } from "../build-cache.ts";
 import type { LocalPulumi } from "../env.ts";
@@ -49,15 +49,23 @@ export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string
 
 /**
  * The dynamic-provider launcher Pulumi's own distribution ships as `pulumi-resource-pulumi-nodejs`: the engine starts
- * it in the project folder, and it runs @pulumi/pulumi's dynamic-provider host from the project's node_modules.
+ * it in the program's folder (`stacks/` here), and it runs @pulumi/pulumi's dynamic-provider host resolved from
+ * there the way Node resolves packages (so the project's node_modules one level up is found).
  */
-function writeDynamicProviderLauncher(binDir: string): void {
-  const file = path.join(binDir, "pulumi-resource-pulumi-nodejs");
-  writeFileSync(file, '#!/bin/sh\nexec node ./node_modules/@pulumi/pulumi/cmd/dynamic-provider "$@"\n');
+function writeDynamicProviderLauncher(pathDir: string): void {
+  const file = path.join(pathDir, "pulumi-resource-pulumi-nodejs");
+  writeFileSync(
+    file,
+    [
+      "#!/bin/sh",
+      "# Written by keyfleet's proving ground (scripts/local/parts/pulumi.ts).",
+      `host="$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd()] })')" || exit 1`,
+      'exec node "$host" "$@"',
+      "",
+    ].join("\n"),
+  );
   chmodSync(file, 0o755);
 }
-
-const binDir = (cli: string) => path.dirname(cli);
 
 /** Installs the built Kubernetes provider into PULUMI_HOME under its true version (once). */
 function installKubernetesPlugin(
@@ -71,7 +79,7 @@ function installKubernetesPlugin(
   if (existsSync(pluginDir) && readdirSync(pluginDir).length > 0) return;
   progress.log(`installing the Kubernetes provider ${version} into ${env.PULUMI_HOME}`);
   execFileSync(cli, ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
-    env: { ...process.env, ...env, PATH: [binDir(cli), process.env.PATH].join(path.delimiter) },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
 }
@@ -85,7 +93,14 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
     const backend = path.join(ctx.stateDir, "pulumi");
     mkdirSync(home, { recursive: true });
     mkdirSync(backend, { recursive: true });
-    writeDynamicProviderLauncher(binDir);
+    // PATH gets a folder of its own with the language host and the dynamic-provider launcher only: a provider found
+    // on PATH would win over the installed plugin (and the engine warns about it).
+    const pathDir = path.join(path.dirname(binDir), "path");
+    mkdirSync(pathDir, { recursive: true });
+    const languageHost = path.join(pathDir, "pulumi-language-nodejs");
+    rmSync(languageHost, { force: true });
+    symlinkSync(binaries.paths["pulumi-language-nodejs"]!, languageHost);
+    writeDynamicProviderLauncher(pathDir);
     const env = pulumiEnv(home, backend);
     const cli = binaries.paths.pulumi!;
     installKubernetesPlugin(cli, env, binaries.paths["pulumi-resource-kubernetes"]!, ctx.progress);
@@ -95,7 +110,7 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
         binDir,
         // The engine's folder (language host, provider launchers) and the pinned Node come first on PATH, so
         // programs, dynamic providers and policy packs run on the project's Node.
-        pathPrefix: [binDir, path.dirname(PINNED_NODE)],
+        pathPrefix: [pathDir, path.dirname(PINNED_NODE)],
         env,
         versions: {
           cli: PULUMI_VERSIONS.cli,
