@@ -69,6 +69,16 @@ export class AzureLocalAdminClient {
     return this.call("GET", `/identities/${encodeURIComponent(clientId)}`);
   }
 
+  /** Lists registered identities. */
+  async listIdentities(): Promise<AppIdentity[]> {
+    return (await this.call<{ value: AppIdentity[] }>("GET", "/identities")).value;
+  }
+
+  /** Removes an identity with its federated credentials (its role assignments stay, as in Azure). */
+  deleteIdentity(clientId: string): Promise<void> {
+    return this.call("DELETE", `/identities/${encodeURIComponent(clientId)}`);
+  }
+
   /** Adds or replaces a federated identity credential (audience defaults to api://AzureADTokenExchange). */
   putFederatedCredential(
     clientId: string,

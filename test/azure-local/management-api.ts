@@ -82,6 +82,11 @@ function identityRoutes(
       ? { status: 200, body: identity }
       : { status: 404, body: { error: `identity ${clientId} not found` } };
   }
+  if (sub === undefined && req.method === "DELETE") {
+    return deps.registry.deleteIdentity(clientId)
+      ? { status: 204 }
+      : { status: 404, body: { error: `identity ${clientId} not found` } };
+  }
   if (sub !== "federated-credentials" || name === undefined) return undefined;
   if (req.method === "PUT") {
     const audiences = req.body.audiences ?? ["api://AzureADTokenExchange"];

@@ -192,6 +192,15 @@ export class Registry {
     return this.identities.get(clientId.toLowerCase());
   }
 
+  /**
+   * Removes an identity and its federated credentials (they are its child resources, as in Entra ID); role
+   * assignments naming it stay, as Azure keeps them (shown as "Identity not found") until they are deleted.
+   * Returns false when absent.
+   */
+  deleteIdentity(clientId: string): boolean {
+    return this.identities.delete(clientId.toLowerCase());
+  }
+
   /** Every registered identity. */
   listIdentities(): AppIdentity[] {
     return [...this.identities.values()];
