@@ -57,36 +57,45 @@ function str(body: Record<string, unknown>, field: string, required: boolean): s
   return v;
 }
 
+function identityCollectionRoutes(
+  deps: ManagementDeps,
+  req: ManagementRequest,
+): { status: number; body?: unknown } | undefined {
+  if (req.method === "GET") return { status: 200, body: { value: deps.registry.listIdentities() } };
+  if (req.method === "POST") {
+    const clientIdIn = str(req.body, "clientId", false);
+    const nameIn = str(req.body, "name", false);
+    const identity = deps.registry.upsertIdentity({
+      ...(clientIdIn ? { clientId: clientIdIn } : {}),
+      ...(nameIn ? { name: nameIn } : {}),
+    });
+    return { status: 201, body: identity };
+  }
+  return undefined;
+}
+
+function identityItemRoutes(
+  deps: ManagementDeps,
+  req: ManagementRequest,
+  clientId: string,
+): { status: number; body?: unknown } | undefined {
+  const notFound = { status: 404, body: { error: `identity ${clientId} not found` } };
+  if (req.method === "GET") {
+    const identity = deps.registry.identity(clientId);
+    return identity ? { status: 200, body: identity } : notFound;
+  }
+  if (req.method === "DELETE") return deps.registry.deleteIdentity(clientId) ? { status: 204 } : notFound;
+  return undefined;
+}
+
 function identityRoutes(
   deps: ManagementDeps,
   req: ManagementRequest,
 ): { status: number; body?: unknown } | undefined {
   const [, clientId, sub, name, extra] = req.segments;
   if (extra !== undefined) return undefined;
-  if (clientId === undefined) {
-    if (req.method === "GET") return { status: 200, body: { value: deps.registry.listIdentities() } };
-    if (req.method === "POST") {
-      const clientIdIn = str(req.body, "clientId", false);
-      const nameIn = str(req.body, "name", false);
-      const identity = deps.registry.upsertIdentity({
-        ...(clientIdIn ? { clientId: clientIdIn } : {}),
-        ...(nameIn ? { name: nameIn } : {}),
-      });
-      return { status: 201, body: identity };
-    }
-    return undefined;
-  }
-  if (sub === undefined && req.method === "GET") {
-    const identity = deps.registry.identity(clientId);
-    return identity
-      ? { status: 200, body: identity }
-      : { status: 404, body: { error: `identity ${clientId} not found` } };
-  }
-  if (sub === undefined && req.method === "DELETE") {
-    return deps.registry.deleteIdentity(clientId)
-      ? { status: 204 }
-      : { status: 404, body: { error: `identity ${clientId} not found` } };
-  }
+  if (clientId === undefined) return identityCollectionRoutes(deps, req);
+  if (sub === undefined) return identityItemRoutes(deps, req, clientId);
   if (sub !== "federated-credentials" || name === undefined) return undefined;
   if (req.method === "PUT") {
     const audiences = req.body.audiences ?? ["api://AzureADTokenExchange"];

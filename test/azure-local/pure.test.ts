@@ -13,7 +13,6 @@ import {
   actionMatches,
   isAuthorized,
   matchFederatedCredential,
-  Registry,
   resolveRole,
   type RoleAssignment,
 } from "./registry.ts";
@@ -206,25 +205,6 @@ describe("federated credentials", () => {
       assert.equal(result.match?.name, failed ? undefined : "a");
     });
   }
-});
-
-describe("registry identities", () => {
-  it("deletes an identity with its federated credentials, keeps role assignments, and reports absence", () => {
-    const registry = new Registry();
-    const { clientId } = registry.upsertIdentity({ name: "wi" });
-    registry.putFederatedCredential(clientId, {
-      name: "ns-sa",
-      issuer: "https://iss",
-      subject: "system:serviceaccount:ns:sa",
-      audiences: ["api://AzureADTokenExchange"],
-    });
-    registry.assignRole({ principalId: clientId, role: "Key Vault Secrets User", vaultName: "kv" });
-    assert.equal(registry.deleteIdentity(clientId.toUpperCase()), true);
-    assert.equal(registry.identity(clientId), undefined);
-    assert.equal(registry.listRoleAssignments().length, 1);
-    assert.equal(registry.deleteIdentity(clientId), false);
-    assert.equal(registry.upsertIdentity({ clientId }).federatedCredentials.length, 0);
-  });
 });
 
 describe("versioned store", () => {
