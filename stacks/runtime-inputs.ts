@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import type { CrdManifest } from "../components/sync-runtime/index.ts";
-import { readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
+import { localEnvPath, readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
 import type { LocalInputs } from "./program.ts";
 
 const REPO = path.resolve(import.meta.dirname, "..");
@@ -64,24 +64,59 @@ export async function loadRuntimeCrds(module: string = CRDS_MODULE): Promise<Crd
   return mod.keyfleetCrds();
 }
 
-/** Local inputs from a proving-ground description (reads the admin kubeconfig file). */
-export function localInputsFrom(env: LocalEnvironment): LocalInputs {
+/**
+ * The part of the ground's description (env.json version 2, `node`) the program reads when the ground has a worker
+ * node: the image its containerd imported, and the ground's servers as its pods reach them (not on loopback).
+ */
+export interface GroundNodeDescription {
+  images: { node: string };
+  endpoints: {
+    /** The local vault as pods reach it (https://10.244.0.1:<port>). */
+    vaultUrl: string;
+    /** The identity endpoint as pods reach it. */
+    authorityHost: string;
+  };
+  /** CA file pods trust the ground's servers with (the ServiceAccount volume's ca.crt). */
+  podCaFile: string;
+}
+
+/**
+ * Local inputs from a proving-ground description (reads the admin kubeconfig file). Pulumi's own resources (the
+ * local Azure providers, run by the engine on this host) use the loopback URLs; the runtime's pods get the node's
+ * endpoints and CA when the ground has a node, else the loopback ones (a runtime run on this host).
+ * @param ground path of the description file, carried by the local Azure resources.
+ */
+export function localInputsFrom(
+  env: LocalEnvironment & { node?: GroundNodeDescription },
+  ground: string,
+): LocalInputs {
+  const node = env.node;
   return {
     kubeconfig: readFileSync(env.kubernetes.adminKubeconfig, "utf8"),
     vaultName: env.vault.vaultName,
     vaultUrl: env.vault.url,
     tenantId: env.identity.tenantId,
-    // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, and the token authority.
-    runtimeEnv: {
-      KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
-      AZURE_AUTHORITY_HOST: env.identity.authorityHost,
-    },
+    ground,
+    serviceAccountIssuer: env.kubernetes.serviceAccountIssuer,
+    // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, token authority, CA.
+    runtimeEnv: node
+      ? {
+          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${node.endpoints.vaultUrl}`,
+          AZURE_AUTHORITY_HOST: node.endpoints.authorityHost,
+          KEYFLEET_CA_FILE: node.podCaFile,
+        }
+      : {
+          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
+          AZURE_AUTHORITY_HOST: env.identity.authorityHost,
+        },
+    ...(node ? { nodeImage: node.images.node } : {}),
   };
 }
 
 /** Reads the running proving ground (KEYFLEET_LOCAL_ENV or .keyfleet/local/env.json). */
 export function readLocalInputs(): LocalInputs {
-  return localInputsFrom(readLocalEnvironment());
+  const file = localEnvPath();
+  return localInputsFrom(readLocalEnvironment(file), file);
 }
 
 /** Placeholder local inputs for synth without a running proving ground (no real endpoint, no secret). */
@@ -90,6 +125,8 @@ export const PLACEHOLDER_LOCAL_INPUTS: LocalInputs = {
   vaultName: "local",
   vaultUrl: "https://127.0.0.1:8443",
   tenantId: "00000000-0000-0000-0000-000000000000",
+  ground: ".keyfleet/local/env.json",
+  serviceAccountIssuer: "https://127.0.0.1:6443",
   runtimeEnv: {
     KEYFLEET_VAULT_URLS: "local=https://127.0.0.1:8443",
     AZURE_AUTHORITY_HOST: "https://127.0.0.1:8444",
