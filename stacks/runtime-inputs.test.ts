@@ -4,12 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import type { LocalEnvironment } from "../scripts/local/env.ts";
-import {
-  asciiOnly,
-  buildRuntimeBundle,
-  localInputsFrom,
-  type GroundNodeDescription,
-} from "./runtime-inputs.ts";
+import { asciiOnly, buildRuntimeBundle, localInputsFrom } from "./runtime-inputs.ts";
 
 describe("asciiOnly", () => {
   const cases: Array<[string, string]> = [
@@ -40,6 +35,7 @@ describe("localInputsFrom", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "keyfleet-inputs-"));
   writeFileSync(path.join(dir, "admin.kubeconfig"), "apiVersion: v1\nkind: Config\n");
   const ground = {
+    envFile: "/g/env.json",
     kubernetes: {
       adminKubeconfig: path.join(dir, "admin.kubeconfig"),
       serviceAccountIssuer: "https://127.0.0.1:6443",
@@ -47,14 +43,14 @@ describe("localInputsFrom", () => {
     vault: { vaultName: "kv", url: "https://127.0.0.1:8443" },
     identity: { tenantId: "t", authorityHost: "https://127.0.0.1:8444" },
   } as unknown as LocalEnvironment;
-  const node: GroundNodeDescription = {
-    images: { node: "node:imported" },
+  const node = {
+    images: { node: "node:imported", pause: "pause" },
     endpoints: { vaultUrl: "https://10.244.0.1:8443", authorityHost: "https://10.244.0.1:8444" },
     podCaFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
   };
 
   it("without a node: the runtime gets the loopback endpoints (a runtime on this host); no node image", () => {
-    const inputs = localInputsFrom(ground, "/g/env.json");
+    const inputs = localInputsFrom(ground);
     assert.deepEqual(inputs.runtimeEnv, {
       KEYFLEET_VAULT_URLS: "kv=https://127.0.0.1:8443",
       AZURE_AUTHORITY_HOST: "https://127.0.0.1:8444",
@@ -67,7 +63,7 @@ describe("localInputsFrom", () => {
   });
 
   it("with a node: pods get the node's endpoints, CA and image; Pulumi's own side stays on loopback", () => {
-    const inputs = localInputsFrom({ ...ground, node }, "/g/env.json");
+    const inputs = localInputsFrom({ ...ground, node } as LocalEnvironment);
     assert.deepEqual(inputs.runtimeEnv, {
       KEYFLEET_VAULT_URLS: "kv=https://10.244.0.1:8443",
       AZURE_AUTHORITY_HOST: "https://10.244.0.1:8444",

@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import type { CrdManifest } from "../components/sync-runtime/index.ts";
-import { localEnvPath, readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
+import { readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
 import type { LocalInputs } from "./program.ts";
 
 const REPO = path.resolve(import.meta.dirname, "..");
@@ -65,38 +65,18 @@ export async function loadRuntimeCrds(module: string = CRDS_MODULE): Promise<Crd
 }
 
 /**
- * The part of the ground's description (env.json version 2, `node`) the program reads when the ground has a worker
- * node: the image its containerd imported, and the ground's servers as its pods reach them (not on loopback).
- */
-export interface GroundNodeDescription {
-  images: { node: string };
-  endpoints: {
-    /** The local vault as pods reach it (https://10.244.0.1:<port>). */
-    vaultUrl: string;
-    /** The identity endpoint as pods reach it. */
-    authorityHost: string;
-  };
-  /** CA file pods trust the ground's servers with (the ServiceAccount volume's ca.crt). */
-  podCaFile: string;
-}
-
-/**
  * Local inputs from a proving-ground description (reads the admin kubeconfig file). Pulumi's own resources (the
  * local Azure providers, run by the engine on this host) use the loopback URLs; the runtime's pods get the node's
- * endpoints and CA when the ground has a node, else the loopback ones (a runtime run on this host).
- * @param ground path of the description file, carried by the local Azure resources.
+ * endpoints, CA and imported image when the ground has a node, else the loopback ones (a runtime on this host).
  */
-export function localInputsFrom(
-  env: LocalEnvironment & { node?: GroundNodeDescription },
-  ground: string,
-): LocalInputs {
+export function localInputsFrom(env: LocalEnvironment): LocalInputs {
   const node = env.node;
   return {
     kubeconfig: readFileSync(env.kubernetes.adminKubeconfig, "utf8"),
     vaultName: env.vault.vaultName,
     vaultUrl: env.vault.url,
     tenantId: env.identity.tenantId,
-    ground,
+    ground: env.envFile,
     serviceAccountIssuer: env.kubernetes.serviceAccountIssuer,
     // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, token authority, CA.
     runtimeEnv: node
@@ -115,8 +95,7 @@ export function localInputsFrom(
 
 /** Reads the running proving ground (KEYFLEET_LOCAL_ENV or .keyfleet/local/env.json). */
 export function readLocalInputs(): LocalInputs {
-  const file = localEnvPath();
-  return localInputsFrom(readLocalEnvironment(file), file);
+  return localInputsFrom(readLocalEnvironment());
 }
 
 /** Placeholder local inputs for synth without a running proving ground (no real endpoint, no secret). */

@@ -11,7 +11,7 @@ import { LocalAzureType } from "../components/local-azure/index.ts";
 import { LOCAL_ENV_VERSION, type LocalEnvironment } from "../scripts/local/env.ts";
 import { FleetConfigError } from "./config/load.ts";
 import { MissingSecretConfigError } from "./config/secrets.ts";
-import { localInputsFrom, type GroundNodeDescription } from "./runtime-inputs.ts";
+import { localInputsFrom } from "./runtime-inputs.ts";
 import { captureStackDetailed, REDACTED, type CaptureResult } from "./synth/capture.ts";
 import { snapshotOf } from "./synth/snapshot.ts";
 
@@ -34,6 +34,7 @@ writeFileSync(
 /** A ground with a worker node, as env.json describes it (version 2's `node`; only what the program reads). */
 const GROUND = {
   version: LOCAL_ENV_VERSION,
+  envFile: "/ground/.keyfleet/local/env.json",
   kubernetes: {
     adminKubeconfig: path.join(tmp, "admin.kubeconfig"),
     serviceAccountIssuer: "https://127.0.0.1:6443",
@@ -41,12 +42,12 @@ const GROUND = {
   vault: { vaultName: "local", url: "https://127.0.0.1:8443" },
   identity: { tenantId: "00000000-0000-0000-0000-000000000000", authorityHost: "https://127.0.0.1:8444" },
   node: {
-    images: { node: "docker.io/library/node:26-alpine" },
+    images: { node: "keyfleet.local/node:26.10.0", pause: "keyfleet.local/pause:1.0" },
     endpoints: { vaultUrl: "https://10.244.0.1:8443", authorityHost: "https://10.244.0.1:8444" },
     podCaFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
   },
-} as unknown as LocalEnvironment & { node: GroundNodeDescription };
-const LOCAL = localInputsFrom(GROUND, "/ground/.keyfleet/local/env.json");
+} as unknown as LocalEnvironment;
+const LOCAL = localInputsFrom(GROUND);
 const options = {
   runtimeBundle: "stub" as const,
   crds: CRDS,
@@ -213,7 +214,7 @@ void test("local: the runtime runs the node's imported image, reaches the ground
     initContainers: Array<{ image: string; imagePullPolicy: string }>;
   };
   for (const c of [...spec.containers, ...spec.initContainers]) {
-    assert.equal(c.image, "docker.io/library/node:26-alpine");
+    assert.equal(c.image, "keyfleet.local/node:26.10.0");
     assert.equal(c.imagePullPolicy, "Never");
   }
   const env = Object.fromEntries(spec.containers[0]!.env.map((e) => [e.name, e.value]));

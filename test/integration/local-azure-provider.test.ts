@@ -53,6 +53,7 @@ before(async () => {
     JSON.stringify({
       version: LOCAL_ENV_VERSION,
       stateDir: t.pki.dir,
+      envFile: ground,
       kubernetes: {},
       vault: t.local.vault,
       identity: t.local.identity,
