@@ -141,9 +141,10 @@ export function openGround(envFile: string): Ground {
       const url = vaultUrlOf(env.vault, vaultName);
       if (!url) {
         const served = Object.keys(JSON.parse(env.vault.extra.vaultUrls ?? "{}") as object);
-        throw new LocalAzureError("open", `vault "${vaultName}"`, {
-          detail: `not served by the proving ground at ${envFile}; served: ${served.join(", ") || env.vault.vaultName}`,
-        });
+        // Plain: the operation's failure() names the resource it was for.
+        throw new Error(
+          `vault "${vaultName}" is not served by the proving ground at ${envFile}; served: ${served.join(", ") || env.vault.vaultName}`,
+        );
       }
       return new SecretClient(
         url,

@@ -86,9 +86,9 @@ describe("vault secret", () => {
     properties: { value: VALUE, contentType: "text/plain" },
   };
   let created: { id: string; props: Props };
+  before(() => (inputs.ground = ground));
 
   void it("create writes the value as a new secret; read reports the version, never a value from the vault", async () => {
-    inputs.ground = ground;
     created = await dp.create(send("vaultSecret", inputs));
     assert.equal(created.id, "kv-test/secrets/db-password");
     const stored = await t.adminClients.secrets.getSecret("db-password");
@@ -170,7 +170,7 @@ describe("vault secret", () => {
     );
     await rejects(
       dp.create(send("vaultSecret", { ...inputs, vaultName: "nope" })),
-      /vault "nope".*not served by the proving ground.*served: kv-test/,
+      /create vault secret "db-password" in vault "nope" failed: vault "nope" is not served by the proving ground at .*; served: kv-test$/,
     );
   });
 });
