@@ -22,6 +22,7 @@ import {
   WorkloadIdentity,
   type CreateIdentity,
   type ExistingIdentity,
+  type LocalGroundIdentity,
 } from "../workload-identity/index.ts";
 
 /** AKS with the CSI add-on. */
@@ -77,8 +78,11 @@ export interface ClusterSecretsArgs {
   tenantId: string;
   /** Required when an identity is created. */
   subscriptionId?: string;
-  /** Create per cluster / per namespace, or use an existing client id. */
-  identity: (CreateIdentity & { scope?: "cluster" | "namespace" }) | ExistingIdentity;
+  /** Create per cluster / per namespace (in Azure, or on the proving ground), or use an existing client id. */
+  identity:
+    | (CreateIdentity & { scope?: "cluster" | "namespace" })
+    | (LocalGroundIdentity & { scope?: "cluster" | "namespace" })
+    | ExistingIdentity;
   namespaces: ServedNamespace[];
 }
 
@@ -189,7 +193,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
 
     // Identities: one per cluster, one per namespace, or the existing one.
     const groups: Array<{ key: string; namespaces: ServedNamespace[] }> =
-      "create" in args.identity && args.identity.scope === "namespace"
+      !("existing" in args.identity) && args.identity.scope === "namespace"
         ? args.namespaces.map((ns) => ({ key: ns.name, namespaces: [ns] }))
         : [{ key: "cluster", namespaces: args.namespaces }];
     const identities = new Map<string, WorkloadIdentity>();
@@ -202,7 +206,12 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         new WorkloadIdentity(
           group.key === "cluster" ? `${name}-wi` : `${name}-wi-${slug(group.key)}`,
           {
-            identity: "create" in args.identity ? { create: args.identity.create } : args.identity,
+            identity:
+              "create" in args.identity
+                ? { create: args.identity.create }
+                : "local" in args.identity
+                  ? { local: args.identity.local }
+                  : args.identity,
             vault: args.vault,
             subscriptionId: args.subscriptionId,
             tenantId: args.tenantId,
@@ -230,7 +239,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
           identity,
           tenantId: args.tenantId,
           secrets: ns.secrets,
-          dependsOn: [namespaces[i]!, identity, ...engineDeps],
+          // After the vault's seed secrets too, so the first sync finds them.
+          dependsOn: [namespaces[i]!, identity, args.vault, ...engineDeps],
         },
         onCluster,
       );

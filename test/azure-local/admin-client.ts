@@ -74,7 +74,7 @@ export class AzureLocalAdminClient {
     return (await this.call<{ value: AppIdentity[] }>("GET", "/identities")).value;
   }
 
-  /** Forgets an identity (its token requests are refused with AADSTS700016 from now on). */
+  /** Forgets an identity with its federated credentials (its token requests are refused with AADSTS700016 from now on). */
   deleteIdentity(clientId: string): Promise<void> {
     return this.call("DELETE", `/identities/${encodeURIComponent(clientId)}`);
   }

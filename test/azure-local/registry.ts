@@ -214,8 +214,9 @@ export class Registry {
   }
 
   /**
-   * Forgets an identity (Entra deleting the app or managed identity): its token requests are refused from now on
-   * (AADSTS700016). Its role assignments stay, as Azure leaves them behind. False when it was not registered.
+   * Forgets an identity with its federated credentials (its child resources; Entra deleting the app or managed
+   * identity): its token requests are refused from now on (AADSTS700016). Its role assignments stay, as Azure leaves
+   * them behind ("Identity not found"). False when it was not registered.
    */
   deleteIdentity(clientId: string): boolean {
     const deleted = this.identities.delete(clientId.toLowerCase());
