@@ -30,6 +30,11 @@ export interface LocalInputs {
   runtimeEnv: Record<string, string>;
   /** The Node image the ground's node has imported (absent without a worker node: the configured image is used). */
   nodeImage?: string;
+  /**
+   * The pulumi-kubernetes plugin the ground's engine provides (e.g. "4.25.0"; absent without the engine). The
+   * ground's clusters ask for exactly it, so the engine never looks for the newer one the SDK names.
+   */
+  kubernetesProviderVersion?: string;
 }
 
 /** Everything the program needs from outside. */
@@ -198,6 +203,9 @@ export function defineFleet(inputs: ProgramInputs): FleetOutputs {
       engine: engineSpec(c, inputs, bundle),
       installedEngines: c.installedEngines,
       kubeconfig: kubeconfigFor(c, inputs),
+      ...(c.kubeconfig.from === "local-env" && inputs.local!.kubernetesProviderVersion !== undefined
+        ? { kubernetesProviderVersion: inputs.local!.kubernetesProviderVersion }
+        : {}),
       vault,
       tenantId,
       subscriptionId: config.azure?.subscriptionId,

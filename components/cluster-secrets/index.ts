@@ -84,6 +84,11 @@ export interface ClusterSecretsArgs {
     | (LocalGroundIdentity & { scope?: "cluster" | "namespace" })
     | ExistingIdentity;
   namespaces: ServedNamespace[];
+  /**
+   * The pulumi-kubernetes plugin version this cluster's provider asks the engine for. Default: the version the
+   * installed `@pulumi/kubernetes` SDK names. The local stack sets the version its ground's engine built.
+   */
+  kubernetesProviderVersion?: string;
 }
 
 export class ClusterSecrets extends pulumi.ComponentResource {
@@ -141,7 +146,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true },
-      child,
+      args.kubernetesProviderVersion === undefined ? child : { ...child, version: args.kubernetesProviderVersion },
     );
     const onCluster = { parent: this, provider };
 

@@ -116,7 +116,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const envFile = options.envFile ?? (options.stateDir ? path.join(stateDir, "env.json") : localEnvPath());
   const withNode = options.node ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_NODE !== "0");
-  const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI === "1");
+  const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI !== "0");
   if (options.reuse !== false) {
     const running = await findRunningGround(envFile);
     if (running) {
