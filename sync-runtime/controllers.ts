@@ -17,6 +17,7 @@ export function defaultExtraControllers(context: RuntimeContext): Controller[] {
       informers: context.informers,
       logger: context.logger,
       namespaces: context.config.namespaces,
+      clock: context.clock,
     }),
     new RestartController({
       kubeConfig: context.kubeConfig,
@@ -26,6 +27,7 @@ export function defaultExtraControllers(context: RuntimeContext): Controller[] {
       logger: context.logger,
       namespaces: context.config.namespaces,
       fingerprintKey: () => loadOrCreateHashKey(context.kube, context.config.runtimeNamespace),
+      clock: context.clock,
     }),
   ];
 }

@@ -4,6 +4,8 @@
  * the token as the client assertion of the identity exchange, so no cluster-wide vault credential exists. After a
  * refused token the vault layer asks for a fresh one (`{ fresh: true }`), which drops the cached one first.
  */
+import { systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants.ts";
 import type {
   RequestIdentity,
@@ -25,8 +27,8 @@ export interface TokenRequester {
 export interface TokenSourceOptions {
   /** Token lifetime asked for, seconds (Kubernetes minimum 600). Default 600. */
   expirationSeconds?: number;
-  /** Clock in ms. Default Date.now. */
-  nowMs?: () => number;
+  /** Time (token lifetimes). Default the system clock. */
+  clock?: Clock;
 }
 
 /** Creates the token source (one cache per process, keyed by namespace/ServiceAccount). */
@@ -35,7 +37,8 @@ export function createTokenSource(
   options: TokenSourceOptions = {},
 ): ServiceAccountTokenSource {
   const expirationSeconds = options.expirationSeconds ?? 600;
-  const nowMs = options.nowMs ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const nowMs = () => clock.nowMs();
   const cache = new Map<string, { token: string; refreshAtMs: number }>();
   const pending = new Map<string, Promise<string>>();
   return async (identity: RequestIdentity, tokenOptions?: ServiceAccountTokenOptions) => {

@@ -5,6 +5,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { dateOf, systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import { describeError } from "./logger.ts";
 
 /** The Lease calls used (KubeClient implements them). */
@@ -28,8 +30,8 @@ export interface LeaderElectorOptions {
   leaseDurationSeconds?: number;
   /** How often to try to acquire/renew, ms. Default 2000. */
   retryPeriodMs?: number;
-  /** Clock. Default () => new Date(). */
-  now?: () => Date;
+  /** Time and the round timer. Default the system clock. */
+  clock?: Clock;
 }
 
 /** Lease times are MicroTime: RFC 3339 with exactly six fractional digits (pure). */
@@ -64,8 +66,8 @@ export function leaseDecision(lease: k8s.V1Lease | undefined, identity: string, 
 export class LeaderElector {
   private readonly o: LeaderElectorOptions;
   private readonly name: string;
-  private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private cancelTimer: (() => void) | undefined;
   private leading = false;
   private lastRenewMs = 0;
   private stopped = false;
@@ -75,7 +77,7 @@ export class LeaderElector {
   constructor(options: LeaderElectorOptions) {
     this.o = options;
     this.name = options.name ?? "keyfleet-sync-runtime";
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** True while this replica holds the Lease. */
@@ -93,7 +95,7 @@ export class LeaderElector {
   /** Stops the loop and releases the Lease when held (so a successor need not wait out the duration). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelTimer?.();
     if (!this.leading) return;
     this.setLeading(false);
     try {
@@ -152,7 +154,7 @@ export class LeaderElector {
     if (this.stopped) return;
     const durationSeconds = this.o.leaseDurationSeconds ?? 15;
     try {
-      const now = this.now();
+      const now = dateOf(this.clock);
       const lease = await this.o.kube.readLease(this.o.namespace, this.name);
       const decision = leaseDecision(lease, this.o.identity, now);
       const spec = {
@@ -171,12 +173,11 @@ export class LeaderElector {
         );
     } catch (error) {
       this.o.logger.warn({ err: describeError(error) }, "leader election round failed");
-      if (this.leading && this.now().getTime() - this.lastRenewMs >= durationSeconds * 1000 * 0.8)
+      if (this.leading && this.clock.nowMs() - this.lastRenewMs >= durationSeconds * 1000 * 0.8)
         this.setLeading(false);
     }
     if (!this.stopped) {
-      this.timer = setTimeout(() => void this.round(), this.o.retryPeriodMs ?? 2000);
-      this.timer.unref();
+      this.cancelTimer = this.clock.schedule(this.o.retryPeriodMs ?? 2000, () => void this.round());
     }
   }
 }

@@ -1,26 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { WorkQueue } from "./queue.ts";
-import type { Timers } from "./queue.ts";
-
-/** Manual timers: fire on demand. */
-function manualTimers(): Timers & { fire(): void; pending(): number } {
-  const timers = new Map<number, () => void>();
-  let next = 0;
-  return {
-    setTimeout: (fn) => {
-      timers.set(++next, fn);
-      return next;
-    },
-    clearTimeout: (h) => void timers.delete(h as number),
-    fire: () => {
-      const all = [...timers.values()];
-      timers.clear();
-      all.forEach((fn) => fn());
-    },
-    pending: () => timers.size,
-  };
-}
+import { ManualClock } from "../test/support/clock.ts";
+import { WorkQueue, queueBackoffMs } from "./queue.ts";
 
 void describe("WorkQueue", () => {
   void it("serializes a key and merges payloads added while it runs", async () => {
@@ -63,24 +44,19 @@ void describe("WorkQueue", () => {
     assert.equal(most, 2);
   });
   void it("keeps the earliest delayed add and lets add() pre-empt it", async () => {
-    const timers = manualTimers();
-    let now = 0;
+    const clock = new ManualClock();
     const runs: string[] = [];
-    const queue = new WorkQueue<null>(
-      { process: async (k) => void runs.push(k), merge: () => null, timers },
-      () => now,
-    );
+    const queue = new WorkQueue<null>({ process: async (k) => void runs.push(k), merge: () => null, clock });
     queue.addAfter("k", null, 1000);
     queue.addAfter("k", null, 5000);
-    assert.equal(timers.pending(), 1);
+    assert.equal(clock.pendingTimers, 1);
     assert.equal(queue.scheduled, 1);
     queue.add("k", null);
-    assert.equal(timers.pending(), 0);
+    assert.equal(clock.pendingTimers, 0);
     await queue.idle();
     assert.deepEqual(runs, ["k"]);
     queue.addAfter("j", null, 10);
-    now = 10;
-    timers.fire();
+    clock.advance(10);
     await queue.idle();
     assert.deepEqual(runs, ["k", "j"]);
   });
@@ -92,10 +68,52 @@ void describe("WorkQueue", () => {
       },
       merge: () => null,
       onError: (k) => errors.push(k),
+      clock: new ManualClock(),
     });
     queue.add("bad", null);
     queue.add("good", null);
     await queue.idle();
     assert.deepEqual(errors, ["bad"]);
+  });
+  void it("retries a failing key after a doubling backoff and resets it after a success", async () => {
+    const clock = new ManualClock();
+    const retries: number[] = [];
+    let failuresLeft = 3;
+    let runs = 0;
+    const queue = new WorkQueue<null>({
+      process: async () => {
+        runs++;
+        if (failuresLeft-- > 0) throw new Error("apiserver away");
+      },
+      merge: () => null,
+      onError: (_k, _e, retryInMs) => retries.push(retryInMs),
+      backoff: { baseMs: 100, maxMs: 250 },
+      clock,
+    });
+    queue.add("k", null);
+    for (const wait of [100, 200, 250]) {
+      await queue.idle();
+      assert.equal(queue.scheduled, 1);
+      clock.advance(wait - 1);
+      assert.equal(queue.scheduled, 1, "not before its backoff");
+      clock.advance(1);
+    }
+    await queue.idle();
+    assert.deepEqual(retries, [100, 200, 250]);
+    assert.equal(runs, 4);
+    assert.equal(queue.scheduled, 0, "a success schedules nothing");
+    failuresLeft = 1;
+    queue.add("k", null);
+    await queue.idle();
+    assert.deepEqual(retries, [100, 200, 250, 100], "the success reset the backoff");
+    await queue.stop();
+    assert.equal(clock.pendingTimers, 0);
+  });
+  void it("queueBackoffMs doubles from the base up to the cap", () => {
+    const backoff = { baseMs: 1000, maxMs: 60_000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 6, 7, 20].map((n) => queueBackoffMs(n, backoff)),
+      [1000, 2000, 4000, 8000, 32_000, 60_000, 60_000],
+    );
   });
 });

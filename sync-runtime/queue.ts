@@ -1,58 +1,66 @@
 /**
- * A per-key serialized work queue (the controller-runtime/pepr pattern): a key is processed by at most one
- * worker at a time; adding a key that is already waiting merges into the waiting entry; adding a key that is
- * being processed re-queues it once the current run ends. Delayed adds keep the earliest due time.
+ * The per-key serialized work queue every controller runs on (the controller-runtime/pepr pattern): a key is
+ * processed by at most one worker at a time; adding a key that is already waiting merges into the waiting entry;
+ * adding a key that is being processed re-queues it once the current run ends. Delayed adds keep the earliest due
+ * time. A run that throws is reported and re-added after a per-key exponential backoff; a run that succeeds resets
+ * the key's backoff.
  */
+import { systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 
-/** Timer functions (injected so tests control time). */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** Backoff of failed runs: `baseMs × 2^(failures − 1)`, capped at `maxMs`. */
+export interface QueueBackoff {
+  /** Delay after the first failure, ms. Default 1000. */
+  baseMs: number;
+  /** Longest delay, ms. Default 60 000. */
+  maxMs: number;
 }
 
-/** Real timers; the handles are unref'd so a pending poll never keeps the process alive. */
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** Default {@link QueueBackoff}: 1, 2, 4, … s, at most 60 s. */
+export const DEFAULT_QUEUE_BACKOFF: QueueBackoff = { baseMs: 1000, maxMs: 60_000 };
+
+/** Delay before retrying after the `failures`-th consecutive failure (1-based), ms (pure). */
+export function queueBackoffMs(failures: number, backoff: QueueBackoff): number {
+  return Math.min(backoff.baseMs * 2 ** Math.max(0, failures - 1), backoff.maxMs);
+}
 
 /** Options of {@link WorkQueue}. */
 export interface WorkQueueOptions<P> {
-  /** Processes one key; errors are reported to `onError` and do not stop the queue. */
+  /** Processes one key. When it throws, `onError` is told and the key is re-added after its backoff. */
   process: (key: string, payload: P) => Promise<void>;
   /** Merges two payloads for the same key (e.g. OR of a force flag). */
   merge: (a: P, b: P) => P;
   /** Parallel workers (distinct keys). Default 8. */
   concurrency?: number;
-  /** Called when `process` throws. Default: ignore. */
-  onError?: (key: string, error: unknown) => void;
-  /** Timers. Default {@link realTimers}. */
-  timers?: Timers;
+  /** Called when `process` throws, with the delay of the retry. Default: ignore. */
+  onError?: (key: string, error: unknown, retryInMs: number) => void;
+  /** Backoff of the retries after a throw. Default {@link DEFAULT_QUEUE_BACKOFF}. */
+  backoff?: QueueBackoff;
+  /** Time and timers. Default the system clock. */
+  clock?: Clock;
 }
 
-/** Per-key serialized queue with delayed adds. */
+/** Per-key serialized queue with delayed adds and backoff. */
 export class WorkQueue<P> {
   private readonly options: WorkQueueOptions<P>;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly concurrency: number;
+  private readonly backoff: QueueBackoff;
   /** Keys ready to run, in order. */
   private readonly ready = new Map<string, P>();
   /** Keys running now, with a payload to re-run with afterwards (if re-added meanwhile). */
   private readonly running = new Map<string, P | undefined>();
-  private readonly delayed = new Map<string, { handle: unknown; dueAt: number; payload: P }>();
+  private readonly delayed = new Map<string, { cancel: () => void; dueAt: number; payload: P }>();
+  /** Consecutive failed runs per key. */
+  private readonly failures = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
   private stopped = false;
-  private readonly now: () => number;
 
-  constructor(options: WorkQueueOptions<P>, now: () => number = Date.now) {
+  constructor(options: WorkQueueOptions<P>) {
     this.options = options;
-    this.timers = options.timers ?? realTimers;
+    this.clock = options.clock ?? systemClock;
     this.concurrency = options.concurrency ?? 8;
-    this.now = now;
+    this.backoff = options.backoff ?? DEFAULT_QUEUE_BACKOFF;
   }
 
   /** Keys waiting or running (for the queue-depth metric). */
@@ -70,7 +78,7 @@ export class WorkQueue<P> {
     if (this.stopped) return;
     const pending = this.delayed.get(key);
     if (pending) {
-      this.timers.clearTimeout(pending.handle);
+      pending.cancel();
       this.delayed.delete(key);
       payload = this.options.merge(pending.payload, payload);
     }
@@ -88,31 +96,31 @@ export class WorkQueue<P> {
   addAfter(key: string, payload: P, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key, payload);
-    const dueAt = this.now() + delayMs;
+    const dueAt = this.clock.nowMs() + delayMs;
     const pending = this.delayed.get(key);
     if (pending) {
       if (pending.dueAt <= dueAt) {
         pending.payload = this.options.merge(pending.payload, payload);
         return;
       }
-      this.timers.clearTimeout(pending.handle);
+      pending.cancel();
       payload = this.options.merge(pending.payload, payload);
     }
-    const handle = this.timers.setTimeout(() => {
-      const entry = this.delayed.get(key);
-      if (!entry || entry.handle !== handle) return;
+    const entry = { cancel: () => {}, dueAt, payload };
+    entry.cancel = this.clock.schedule(delayMs, () => {
+      if (this.delayed.get(key) !== entry) return;
       this.delayed.delete(key);
       this.add(key, entry.payload);
-    }, delayMs);
-    this.delayed.set(key, { handle, dueAt, payload });
+    });
+    this.delayed.set(key, entry);
   }
 
-  /** Drops any pending (ready or delayed) work for `key`. */
+  /** Drops any pending (ready or delayed) work and the backoff of `key`. */
   forget(key: string): void {
     this.ready.delete(key);
-    const pending = this.delayed.get(key);
-    if (pending) this.timers.clearTimeout(pending.handle);
+    this.delayed.get(key)?.cancel();
     this.delayed.delete(key);
+    this.failures.delete(key);
   }
 
   /** Resolves when nothing is ready or running (delayed work may remain). */
@@ -124,7 +132,7 @@ export class WorkQueue<P> {
   /** Stops taking work, cancels delayed work and waits for running work to end. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const entry of this.delayed.values()) this.timers.clearTimeout(entry.handle);
+    for (const entry of this.delayed.values()) entry.cancel();
     this.delayed.clear();
     this.ready.clear();
     await this.idle();
@@ -141,16 +149,25 @@ export class WorkQueue<P> {
   }
 
   private async run(key: string, payload: P): Promise<void> {
+    let retryInMs: number | undefined;
     try {
       await this.options.process(key, payload);
+      this.failures.delete(key);
     } catch (error) {
-      this.options.onError?.(key, error);
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
+      retryInMs = queueBackoffMs(failures, this.backoff);
+      this.options.onError?.(key, error, retryInMs);
     }
     const again = this.running.get(key);
     this.running.delete(key);
     if (again !== undefined && !this.stopped) {
+      // Re-added while running: run again now (a failed run's payload goes along instead of waiting its backoff).
+      const next = retryInMs === undefined ? again : this.options.merge(payload, again);
       const waiting = this.ready.get(key);
-      this.ready.set(key, waiting === undefined ? again : this.options.merge(waiting, again));
+      this.ready.set(key, waiting === undefined ? next : this.options.merge(waiting, next));
+    } else if (retryInMs !== undefined) {
+      this.addAfter(key, payload, retryInMs);
     }
     this.pump();
   }

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import { DEFAULT_CONTROLLER_NAME } from "./constants.ts";
 import { installCrds } from "./crds/index.ts";
 import { loadOrCreateHashKey, parseHashKey } from "./hash-key.ts";
@@ -18,7 +20,6 @@ import { LeaderElector } from "./leader.ts";
 import { describeError } from "./logger.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import type { RuntimeConfig } from "./options.ts";
-import type { Timers } from "./queue.ts";
 import { SecretSyncController } from "./sync/controller.ts";
 import type { Random } from "./sync/schedule.ts";
 import type { VaultLayer } from "./vault/index.ts";
@@ -43,6 +44,8 @@ export interface RuntimeContext {
   logger: Logger;
   metrics: RuntimeMetrics;
   config: RuntimeConfig;
+  /** The process's clock. */
+  clock: Clock;
 }
 
 /** Collaborators of {@link SyncRuntime}; all but kubeConfig/logger have defaults. */
@@ -59,8 +62,8 @@ export interface SyncRuntimeDeps {
   extraControllers?: (context: RuntimeContext) => Controller[];
   /** Jitter randomness. Default Math.random. */
   random?: Random;
-  /** Timers of the work queue. Default real timers. */
-  timers?: Timers;
+  /** Time and timers of every controller, leader election and the vault layer. Default the system clock. */
+  clock?: Clock;
 }
 
 /** The running runtime. */
@@ -69,6 +72,7 @@ export class SyncRuntime {
   readonly kube: KubeClient;
   readonly metrics: RuntimeMetrics;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** The SecretSync controller (after start). */
   secretSyncs: SecretSyncController | undefined;
   /** The vault fetcher in use (after start). */
@@ -95,6 +99,7 @@ export class SyncRuntime {
     this.config = config;
     this.deps = deps;
     this.logger = deps.logger;
+    this.clock = deps.clock ?? systemClock;
     this.kube = new KubeClient(deps.kubeConfig, config.identity);
     this.metrics = deps.metrics ?? new RuntimeMetrics();
     this.finished = new Promise((resolve) => {
@@ -135,7 +140,8 @@ export class SyncRuntime {
     if (!this.deps.fetcher) {
       this.vaultLayer = createVaultFetcher({
         registry: this.metrics.registry,
-        tokenSource: createTokenSource(this.kube),
+        tokenSource: createTokenSource(this.kube, { clock: this.clock }),
+        clock: this.clock,
         vaultUrlTemplate: c.vaultUrlTemplate,
         ...(Object.keys(c.vaultUrls).length ? { vaultUrls: c.vaultUrls } : {}),
         ...(c.authorityHost ? { authorityHost: c.authorityHost } : {}),
@@ -165,7 +171,7 @@ export class SyncRuntime {
       partialSync: c.partialSync,
       concurrency: c.concurrency,
       ...(this.deps.random ? { random: this.deps.random } : {}),
-      ...(this.deps.timers ? { timers: this.deps.timers } : {}),
+      clock: this.clock,
     });
     const secretSyncs = this.secretSyncs;
     const context: RuntimeContext = {
@@ -175,6 +181,7 @@ export class SyncRuntime {
       logger: this.logger,
       metrics: this.metrics,
       config: c,
+      clock: this.clock,
     };
     this.controllers = [
       { name: "secretsync", start: () => secretSyncs.start(), stop: () => secretSyncs.stop() },
@@ -189,6 +196,7 @@ export class SyncRuntime {
       logger: this.logger,
       namespace: c.runtimeNamespace,
       identity: c.identity,
+      clock: this.clock,
     });
     this.elector.run(
       () => void this.queueTransition(() => this.startControllers()),

@@ -153,3 +153,21 @@ export function planAkvSync(
   );
   return { apply, delete: toDelete, applied, blocked };
 }
+
+/** The plan after item `index`'s objects could not be applied: the item moves from applied to blocked (pure). */
+export function withApplyFailure(plan: AkvPlan, index: number, message: string): AkvPlan {
+  const failed = plan.applied.find((expansion) => expansion.index === index);
+  if (!failed) return plan;
+  const blocked: BlockedItem = {
+    index,
+    state: ItemState.failed,
+    reason: AkvReason.applyFailed,
+    message,
+    secretNames: failed.secretSyncs.map((s) => s.metadata.name),
+  };
+  return {
+    ...plan,
+    applied: plan.applied.filter((expansion) => expansion !== failed),
+    blocked: [...plan.blocked, blocked].sort((a, b) => a.index - b.index),
+  };
+}

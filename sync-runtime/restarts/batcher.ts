@@ -4,13 +4,13 @@
  * so a steady stream of changes cannot postpone restarts forever.
  */
 import type { SourceChange } from "./decide.ts";
-import type { Scheduler } from "./scheduler.ts";
+import type { Clock } from "../clock.ts";
 
 /** Options of {@link ChangeBatcher}. */
 export interface ChangeBatcherOptions {
   /** Window length in ms; 0 hands every change over on the next timer tick. Default: see RESTART_DEFAULTS. */
   windowMs: number;
-  scheduler: Scheduler;
+  clock: Clock;
   /** Receives each closed batch (deduplicated changes, in arrival order). */
   onBatch: (namespace: string, changes: SourceChange[]) => void;
 }
@@ -34,8 +34,8 @@ export class ChangeBatcher {
   add(namespace: string, change: SourceChange): void {
     let batch = this.open.get(namespace);
     if (!batch) {
-      const cancel = this.options.scheduler.schedule(this.options.windowMs, () => this.close(namespace));
-      batch = { changes: [], openedAtMs: this.options.scheduler.nowMs(), cancel };
+      const cancel = this.options.clock.schedule(this.options.windowMs, () => this.close(namespace));
+      batch = { changes: [], openedAtMs: this.options.clock.nowMs(), cancel };
       this.open.set(namespace, batch);
     }
     if (!batch.changes.some((c) => c.source === change.source && c.name === change.name))

@@ -1,39 +1,34 @@
 /**
  * The restart controller (the Reloader pattern, built in). It watches Secrets (and, when the CSI driver's API is
  * served, SecretProviderClassPodStatus objects) keeping only keyed fingerprints, batches value changes per
- * namespace, and for every workload that watches a changed source patches one pod-template annotation with the
- * hash of the state that caused the restart. The first list after start-up only records the baseline; a change
- * that leaves the value as it was (a no-change poll) is not a change; a workload that already records the hash
- * is left alone.
+ * namespace, and queues every workload of a closed batch on the per-key work queue, where the Restarter patches one
+ * pod-template annotation with the hash of the state that caused the restart. The first list after start-up only
+ * records the baseline; a change that leaves the value as it was (a no-change poll) is not a change; a workload
+ * that already records the hash is left alone; a restart the rate limit postpones is re-queued for when a token is
+ * free.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { KubeClient } from "../kube/client.ts";
 import { IDENTITY_ONLY, SharedInformers } from "../kube/informers.ts";
 import { customKind, listedKind, secretsKind } from "../kube/kinds.ts";
-import { createWorkloadAdapters, eventTarget, isConflict, workloadView } from "./adapters.ts";
+import { WorkQueue } from "../queue.ts";
+import { createWorkloadAdapters } from "./adapters.ts";
 import type { Workload, WorkloadAdapter } from "./adapters.ts";
 import { ChangeBatcher } from "./batcher.ts";
-import {
-  RESTART_COMPONENT,
-  RESTART_DEFAULTS,
-  RESTARTED_FOR_ANNOTATION,
-  RestartEventReason,
-  SPC_POD_STATUS,
-  SkipReason,
-} from "./constants.ts";
-import { annotationProblems, decideRestart, restartMessage } from "./decide.ts";
-import type { RestartCause, SourceChange } from "./decide.ts";
+import { RESTART_COMPONENT, RESTART_DEFAULTS, SPC_POD_STATUS } from "./constants.ts";
+import type { SourceChange } from "./decide.ts";
 import { KubeEventSink } from "./events.ts";
 import type { EventSink } from "./events.ts";
 import type { MountedObject } from "./fingerprint.ts";
 import { RestartMetrics } from "./metrics.ts";
 import { NamespaceRateLimiter } from "./rate-limit.ts";
-import { createSystemScheduler } from "./scheduler.ts";
+import { Restarter } from "./restarter.ts";
 import { SourceTracker } from "./sources.ts";
-import type { Scheduler } from "./scheduler.ts";
 
 /** Options of {@link RestartController}. */
 export interface RestartControllerOptions {
@@ -56,6 +51,8 @@ export interface RestartControllerOptions {
   rateLimitPerMinute?: number;
   /** Attempts of a restart patch on 409 Conflict. Default 5. */
   conflictRetries?: number;
+  /** Workloads handled in parallel (distinct workloads). Default 4. */
+  concurrency?: number;
   /**
    * Key for Secret fingerprints (HMAC; a purpose-specific key is derived from it), or a function loading it at
    * start (e.g. the runtime's hash key Secret). Give every replica the same key so the "already restarted for this
@@ -66,19 +63,33 @@ export interface RestartControllerOptions {
   versionAnnotations?: readonly string[];
   /** Follow SecretProviderClassPodStatus changes: "auto" (when the API is served), true or false. Default "auto". */
   followSecretProviderClasses?: boolean | "auto";
-  /** Time and timers. Default: the system scheduler. */
-  scheduler?: Scheduler;
+  /** Time and timers (batch windows, rate limit, retries). Default the system clock. */
+  clock?: Clock;
   /** Event sink. Default: core/v1 Events. */
   events?: EventSink;
   /** Workload adapters. Default: Deployment, StatefulSet, DaemonSet. */
   adapters?: WorkloadAdapter[];
 }
 
+/** Work for one workload: changes to restart for, and whether its annotations changed (check them). */
+interface WorkloadWork {
+  changes: SourceChange[];
+  check: boolean;
+}
+
 interface SpcPodStatusObject extends k8s.KubernetesObject {
   status?: { secretProviderClassName?: string; objects?: MountedObject[] };
 }
 
-const key = (namespace: string, name: string) => `${namespace}/${name}`;
+/** Merges two work items of one workload: changes deduplicated by source and name, in arrival order (pure). */
+export function mergeWorkloadWork(a: WorkloadWork, b: WorkloadWork): WorkloadWork {
+  const changes = [...a.changes];
+  for (const change of b.changes)
+    if (!changes.some((c) => c.source === change.source && c.name === change.name)) changes.push(change);
+  return { changes, check: a.check || b.check };
+}
+
+const workloadKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
 /** Restarts Deployments, StatefulSets and DaemonSets whose Secrets change. */
 export class RestartController {
@@ -86,19 +97,15 @@ export class RestartController {
   readonly name = "restarts";
   private readonly options: RestartControllerOptions;
   private readonly logger: Logger;
-  private readonly scheduler: Scheduler;
-  private readonly events: EventSink;
-  private readonly adapters: WorkloadAdapter[];
+  private readonly adapters: ReadonlyMap<string, WorkloadAdapter>;
   private readonly metrics: RestartMetrics;
-  private readonly limiter: NamespaceRateLimiter;
   private readonly batcher: ChangeBatcher;
+  private readonly queue: WorkQueue<WorkloadWork>;
+  private readonly restarter: Restarter;
   private sources: SourceTracker;
-  private readonly reported = new Map<string, Set<string>>();
-  private readonly deferred = new Map<string, { changes: SourceChange[]; cancel: () => void }>();
   private readonly informers: SharedInformers;
   private readonly ownsInformers: boolean;
   private readonly workloadCaches = new Map<string, Array<k8s.ObjectCache<k8s.KubernetesObject>>>();
-  private queue: Promise<void> = Promise.resolve();
   private running = false;
 
   constructor(options: RestartControllerOptions) {
@@ -106,21 +113,39 @@ export class RestartController {
     this.logger = options.logger.child({ component: RESTART_COMPONENT });
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
-    this.scheduler = options.scheduler ?? createSystemScheduler();
-    this.events =
+    const clock = options.clock ?? systemClock;
+    const events =
       options.events ??
       new KubeEventSink(options.kube ?? new KubeClient(options.kubeConfig), RESTART_COMPONENT, this.logger);
-    this.adapters = options.adapters ?? createWorkloadAdapters(options.kubeConfig);
+    const adapters = options.adapters ?? createWorkloadAdapters(options.kubeConfig);
+    this.adapters = new Map(adapters.map((adapter) => [adapter.kind, adapter]));
     this.metrics = new RestartMetrics(options.registry);
-    this.limiter = new NamespaceRateLimiter({
-      burst: options.rateLimitBurst ?? RESTART_DEFAULTS.rateLimitBurst,
-      perMinute: options.rateLimitPerMinute ?? RESTART_DEFAULTS.rateLimitPerMinute,
-    });
     this.sources = new SourceTracker(randomBytes(32), options.versionAnnotations);
+    this.restarter = new Restarter({
+      events,
+      metrics: this.metrics,
+      limiter: new NamespaceRateLimiter({
+        burst: options.rateLimitBurst ?? RESTART_DEFAULTS.rateLimitBurst,
+        perMinute: options.rateLimitPerMinute ?? RESTART_DEFAULTS.rateLimitPerMinute,
+      }),
+      clock,
+      logger: this.logger,
+      conflictRetries: options.conflictRetries ?? RESTART_DEFAULTS.conflictRetries,
+      sources: (namespace) => this.sources.lookup(namespace),
+      hasSecret: (namespace, name) => this.sources.hasSecret(namespace, name),
+    });
+    this.queue = new WorkQueue<WorkloadWork>({
+      process: (key, work) => this.process(key, work),
+      merge: mergeWorkloadWork,
+      concurrency: options.concurrency ?? 4,
+      clock,
+      onError: (key, error, retryInMs) =>
+        this.logger.error({ err: error, workload: key, retryInMs }, "restart work failed; retrying"),
+    });
     this.batcher = new ChangeBatcher({
       windowMs: options.batchWindowMs ?? RESTART_DEFAULTS.batchWindowMs,
-      scheduler: this.scheduler,
-      onBatch: (namespace, changes) => this.enqueue(() => this.processBatch(namespace, changes)),
+      clock,
+      onBatch: (namespace, changes) => this.queueNamespace(namespace, changes),
     });
   }
 
@@ -166,46 +191,42 @@ export class RestartController {
     secrets.on("delete", (s) => this.sources.secretDeleted(s));
     await secrets.start();
     if (followSpcs) await this.watchPodStatuses(ns);
-    for (const adapter of this.adapters) {
+    for (const adapter of this.adapters.values()) {
       const workloads = listedKind<k8s.KubernetesObject>(
         `workloads.${adapter.kind}`,
         (namespace) => adapter.watchPath(namespace),
         (namespace) => adapter.list(namespace),
       );
       const informer = this.informers.informer(workloads, scope);
-      const check = (object: k8s.KubernetesObject) =>
-        this.enqueue(() => this.reportAnnotationProblems({ ...(object as Workload), kind: adapter.kind }));
+      const check = (object: k8s.KubernetesObject) => {
+        const { namespace = "", name = "" } = object.metadata ?? {};
+        this.queue.add(workloadKey(adapter.kind, namespace, name), { changes: [], check: true });
+      };
       informer.on("add", check);
       informer.on("update", check);
-      informer.on("delete", (object) => this.reported.delete(object.metadata?.uid ?? ""));
+      informer.on("delete", (object) => this.restarter.forget(object.metadata?.uid ?? ""));
       this.workloadCaches.set(adapter.kind, [...(this.workloadCaches.get(adapter.kind) ?? []), informer]);
       await informer.start();
     }
   }
 
-  /** Stops watching; open batches and deferred restarts are dropped. */
+  /** Stops watching; open batches and postponed restarts are dropped. */
   async stop(): Promise<void> {
     this.running = false;
     this.batcher.discardAll();
-    for (const entry of this.deferred.values()) entry.cancel();
-    this.deferred.clear();
+    await this.queue.stop();
     if (this.ownsInformers) await this.informers.stop();
-    await this.queue;
   }
 
   /** Closes every open batch window now and waits until the resulting restarts are done (tests, demo, shutdown). */
   async flush(): Promise<void> {
     this.batcher.closeAll();
-    await this.whenIdle();
+    await this.idle();
   }
 
-  /** Resolves when all queued work is done. */
-  async whenIdle(): Promise<void> {
-    let seen: Promise<void>;
-    do {
-      seen = this.queue;
-      await seen;
-    } while (seen !== this.queue);
+  /** Resolves when no workload is queued or being handled (postponed restarts may remain scheduled). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
   }
 
   /** The resourceVersion of a Secret as last seen by the controller (lets callers wait until it saw a write). */
@@ -253,131 +274,27 @@ export class RestartController {
     await informer.start();
   }
 
-  private enqueue(work: () => Promise<void>): void {
-    this.queue = this.queue
-      .then(work)
-      .catch((error: unknown) => this.logger.error({ err: error }, "restart work failed"));
-  }
-
-  private async reportAnnotationProblems(workload: Workload): Promise<void> {
-    const uid = workload.metadata.uid ?? key(workload.metadata.namespace, workload.metadata.name);
-    const problems = annotationProblems(workloadView(workload), (name) =>
-      this.sources.hasSecret(workload.metadata.namespace, name),
-    );
-    const seen = this.reported.get(uid) ?? new Set<string>();
-    this.reported.set(uid, new Set(problems.map((p) => p.message)));
-    for (const problem of problems) {
-      if (seen.has(problem.message)) continue;
-      const reason = problem.message.includes("does not exist")
-        ? RestartEventReason.secretNotFound
-        : RestartEventReason.invalidAnnotation;
-      await this.events.emit(eventTarget(workload), "Warning", reason, problem.message);
-    }
-  }
-
-  private async processBatch(namespace: string, changes: SourceChange[]): Promise<void> {
+  /** A closed batch: every workload of the namespace is queued with the batch's changes. */
+  private queueNamespace(namespace: string, changes: SourceChange[]): void {
     if (!this.running) return;
-    for (const adapter of this.adapters) {
-      const cached = (this.workloadCaches.get(adapter.kind) ?? []).flatMap((cache) =>
-        cache.list(namespace),
-      ) as Workload[];
-      for (const object of cached) {
-        const workload: Workload = { ...object, kind: adapter.kind };
-        await this.restartIfNeeded(adapter, workload, changes);
-      }
+    for (const [kind, caches] of this.workloadCaches) {
+      for (const object of caches.flatMap((cache) => cache.list(namespace)))
+        this.queue.add(workloadKey(kind, namespace, object.metadata?.name ?? ""), { changes, check: false });
     }
   }
 
-  private async restartIfNeeded(
-    adapter: WorkloadAdapter,
-    workload: Workload,
-    changes: SourceChange[],
-  ): Promise<void> {
-    const { namespace, name } = workload.metadata;
-    const lookup = this.sources.lookup(namespace);
-    let current = workload;
-    for (let attempt = 1; ; attempt++) {
-      const decision = decideRestart(workloadView(current), changes, lookup);
-      if (!decision.restart) {
-        if (decision.why === "already-restarted")
-          this.metrics.skipped.inc({ kind: adapter.kind, reason: SkipReason.alreadyRestarted });
-        return;
-      }
-      if (attempt === 1 && !this.takeToken(adapter, current, changes, decision.causes)) return;
-      try {
-        await adapter.patchTemplateAnnotation(current, RESTARTED_FOR_ANNOTATION, decision.hash);
-      } catch (error) {
-        if (
-          isConflict(error) &&
-          attempt < (this.options.conflictRetries ?? RESTART_DEFAULTS.conflictRetries)
-        ) {
-          current = await adapter.read(namespace, name);
-          continue;
-        }
-        this.metrics.errors.inc({ kind: adapter.kind });
-        this.logger.error({ err: error, kind: adapter.kind, namespace, name }, "restart patch failed");
-        await this.events.emit(
-          eventTarget(current),
-          "Warning",
-          RestartEventReason.failed,
-          `restart for changed Secrets failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return;
-      }
-      for (const reason of new Set(decision.causes.flatMap((c) => c.reasons)))
-        this.metrics.restarts.inc({ kind: adapter.kind, reason });
-      const caveat = adapter.rolloutCaveat(current);
-      const message = restartMessage(decision.causes, decision.hash) + (caveat ? `; note: ${caveat}` : "");
-      this.logger.info(
-        {
-          kind: adapter.kind,
-          namespace,
-          name,
-          hash: decision.hash,
-          causes: decision.causes.map((c) => `${c.source}/${c.name}@${c.version}`),
-        },
-        "workload restarted",
-      );
-      await this.events.emit(eventTarget(current), "Normal", RestartEventReason.restarted, message);
-      return;
-    }
-  }
-
-  /** Takes a rate-limit token, or defers the restart until one is available. */
-  private takeToken(
-    adapter: WorkloadAdapter,
-    workload: Workload,
-    changes: SourceChange[],
-    causes: RestartCause[],
-  ): boolean {
-    const { namespace, name } = workload.metadata;
-    const taken = this.limiter.take(namespace, this.scheduler.nowMs());
-    if (taken.ok) return true;
-    const id = `${adapter.kind}/${key(namespace, name)}`;
-    const earlier = this.deferred.get(id);
-    earlier?.cancel();
-    const merged = [
-      ...(earlier?.changes ?? []),
-      ...changes.filter((c) => !earlier?.changes.some((e) => e.source === c.source && e.name === c.name)),
-    ];
-    const cancel = this.scheduler.schedule(taken.retryAfterMs, () => {
-      this.deferred.delete(id);
-      this.enqueue(async () => {
-        if (!this.running) return;
-        await this.restartIfNeeded(adapter, await adapter.read(namespace, name), merged);
-      });
-    });
-    this.deferred.set(id, { changes: merged, cancel });
-    this.metrics.skipped.inc({ kind: adapter.kind, reason: SkipReason.rateLimited });
-    const names = causes
-      .map((c) => `${c.source === "secret" ? "Secret" : "SecretProviderClass"} "${c.name}"`)
-      .join(", ");
-    void this.events.emit(
-      eventTarget(workload),
-      "Normal",
-      RestartEventReason.rateLimited,
-      `restart for changed ${names} postponed by the namespace restart rate limit; retrying in ${Math.ceil(taken.retryAfterMs / 1000)}s`,
-    );
-    return false;
+  /** Handles one workload: checks its annotations when they changed, restarts it when the changes touch it. */
+  private async process(key: string, work: WorkloadWork): Promise<void> {
+    if (!this.running) return;
+    const [kind = "", namespace = "", name = ""] = key.split("/");
+    const adapter = this.adapters.get(kind);
+    const cached = (this.workloadCaches.get(kind) ?? []).map((c) => c.get(name, namespace)).find(Boolean);
+    if (!adapter || !cached) return; // deleted meanwhile
+    const workload = { ...(cached as Workload), kind: adapter.kind };
+    if (work.check) await this.restarter.reportAnnotationProblems(workload);
+    if (work.changes.length === 0) return;
+    const outcome = await this.restarter.restartIfNeeded(adapter, workload, work.changes);
+    if (outcome.kind === "postponed")
+      this.queue.addAfter(key, { changes: work.changes, check: false }, outcome.retryAfterMs);
   }
 }

@@ -1,29 +1,29 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { ManualClock } from "../../test/support/clock.ts";
 import { ChangeBatcher } from "./batcher.ts";
 import type { SourceChange } from "./decide.ts";
 import { NamespaceRateLimiter } from "./rate-limit.ts";
-import { ManualScheduler } from "./scheduler.ts";
 import { SourceTracker } from "./sources.ts";
 
 describe("ChangeBatcher (injected clock)", () => {
   it("hands over one deduplicated batch per namespace when the window closes", () => {
-    const scheduler = new ManualScheduler();
+    const clock = new ManualClock();
     const batches: Array<[string, SourceChange[]]> = [];
     const batcher = new ChangeBatcher({
       windowMs: 5_000,
-      scheduler,
+      clock,
       onBatch: (ns, changes) => batches.push([ns, changes]),
     });
     batcher.add("a", { source: "secret", name: "x" });
-    scheduler.advance(3_000);
+    clock.advance(3_000);
     batcher.add("a", { source: "secret", name: "y" });
     batcher.add("a", { source: "secret", name: "x" });
     batcher.add("b", { source: "secret", name: "z" });
-    scheduler.advance(1_999);
+    clock.advance(1_999);
     assert.equal(batches.length, 0);
-    scheduler.advance(1);
+    clock.advance(1);
     assert.deepEqual(batches, [
       [
         "a",
@@ -33,7 +33,7 @@ describe("ChangeBatcher (injected clock)", () => {
         ],
       ],
     ]);
-    scheduler.advance(3_000);
+    clock.advance(3_000);
     assert.deepEqual(
       batches.map(([ns]) => ns),
       ["a", "b"],
@@ -41,28 +41,28 @@ describe("ChangeBatcher (injected clock)", () => {
   });
 
   it("uses a fixed window, so a steady stream cannot postpone the batch", () => {
-    const scheduler = new ManualScheduler();
+    const clock = new ManualClock();
     let handed = 0;
-    const batcher = new ChangeBatcher({ windowMs: 1_000, scheduler, onBatch: () => handed++ });
+    const batcher = new ChangeBatcher({ windowMs: 1_000, clock, onBatch: () => handed++ });
     for (let i = 0; i < 10; i++) {
       batcher.add("a", { source: "secret", name: `s${i}` });
-      scheduler.advance(300);
+      clock.advance(300);
     }
     assert.equal(handed, 2, "windows 0–1000 and 1200–2200 closed while changes kept coming");
     assert.equal(batcher.pending().get("a")?.length, 2);
   });
 
   it("closeAll hands over at once; discardAll drops", () => {
-    const scheduler = new ManualScheduler();
+    const clock = new ManualClock();
     const seen: string[] = [];
-    const batcher = new ChangeBatcher({ windowMs: 60_000, scheduler, onBatch: (ns) => seen.push(ns) });
+    const batcher = new ChangeBatcher({ windowMs: 60_000, clock, onBatch: (ns) => seen.push(ns) });
     batcher.add("a", { source: "secret", name: "x" });
     batcher.closeAll();
     batcher.add("b", { source: "secret", name: "x" });
     batcher.discardAll();
-    scheduler.advance(120_000);
+    clock.advance(120_000);
     assert.deepEqual(seen, ["a"]);
-    assert.equal(scheduler.pendingTimers, 0);
+    assert.equal(clock.pendingTimers, 0);
   });
 });
 

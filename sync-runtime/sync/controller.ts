@@ -6,14 +6,15 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { MANAGED_SECRET_LABEL, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { SharedInformer, SharedInformers } from "../kube/informers.ts";
 import { customKind, secretsKind } from "../kube/kinds.ts";
 import { describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
-import { WorkQueue } from "../queue.ts";
-import type { Timers } from "../queue.ts";
+import { DEFAULT_QUEUE_BACKOFF, WorkQueue } from "../queue.ts";
 import type { ObjectFetcher } from "../vault/types.ts";
 import { Reconciler } from "./reconciler.ts";
 import { classNameOf } from "./secretsync.ts";
@@ -43,8 +44,8 @@ export interface SecretSyncControllerOptions {
   concurrency?: number;
   /** Random source of the jitter. Default Math.random. */
   random?: Random;
-  /** Timers. Default real timers. */
-  timers?: Timers;
+  /** Time and timers (polls, retries, condition timestamps). Default the system clock. */
+  clock?: Clock;
 }
 
 interface Work {
@@ -79,6 +80,7 @@ export class SecretSyncController {
       metrics: options.metrics,
       logger: this.logger,
       hashKey: options.hashKey,
+      clock: options.clock ?? systemClock,
       partialSync: options.partialSync ?? true,
       controllerName: options.controllerName,
       servesUnnamed: options.servesUnnamed ?? true,
@@ -93,9 +95,23 @@ export class SecretSyncController {
       process: (key, work) => this.process(key, work),
       merge: (a, b) => ({ force: a.force || b.force }),
       concurrency: options.concurrency ?? 8,
-      onError: (key, error) =>
-        this.logger.error({ secretSync: key, err: describeError(error) }, "work item failed"),
-      ...(options.timers ? { timers: options.timers } : {}),
+      clock: options.clock ?? systemClock,
+      // A failed status write: never swallowed — logged, counted (metrics), and retried with backoff, at the
+      // latest at the next regular poll.
+      backoff: {
+        baseMs: DEFAULT_QUEUE_BACKOFF.baseMs,
+        maxMs: Math.min(DEFAULT_QUEUE_BACKOFF.maxMs, options.schedule.rotationPollIntervalSeconds * 1000),
+      },
+      onError: (key, error, retryInMs) =>
+        this.logger.error(
+          {
+            secretSync: key,
+            err: describeError(error),
+            cause: describeError((error as Error).cause),
+            retryInMs,
+          },
+          "status write failed; retrying",
+        ),
     });
   }
 
@@ -206,6 +222,7 @@ export class SecretSyncController {
     }
   }
 
+  /** Reconciles one SecretSync and schedules its next poll or retry; a failed status write throws (queue backoff). */
   private async process(key: string, work: Work): Promise<void> {
     const slash = key.indexOf("/");
     const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
@@ -223,13 +240,6 @@ export class SecretSyncController {
         const poll = nextPollDelayMs(this.o.schedule, random);
         this.queue.addAfter(key, { force: false }, Math.min(poll, result.exactRetryMs ?? poll));
       }
-    } catch (error) {
-      // The status write failed: never swallowed — logged, counted, and retried.
-      this.logger.error(
-        { secretSync: key, err: describeError(error), cause: describeError((error as Error).cause) },
-        "status write failed; retrying",
-      );
-      this.queue.addAfter(key, { force: false }, retryDelayMs(1, this.o.schedule));
     } finally {
       this.gauges();
     }

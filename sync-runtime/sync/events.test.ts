@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
+import { ManualClock } from "../../test/support/clock.ts";
 import { createLogger } from "../logger.ts";
 import { SyncEvents } from "./events.ts";
 import type { EventKube, ReportInput } from "./events.ts";
@@ -30,7 +31,7 @@ function setup(kube: Partial<EventKube>) {
       ...kube,
     },
     logger,
-    () => new Date(0),
+    new ManualClock(0),
   );
   return { events, calls, lines };
 }

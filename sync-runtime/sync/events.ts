@@ -4,6 +4,8 @@
  * retried: the status already carries the condition.
  */
 import type { Logger } from "pino";
+import { dateOf } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import type { EventSubject } from "../kube/client.ts";
 import { eventAction } from "./transitions.ts";
 import type { EventInput, EventMemory } from "./transitions.ts";
@@ -31,12 +33,12 @@ export interface ReportInput extends EventInput {
 export class SyncEvents {
   private readonly kube: EventKube;
   private readonly logger: Logger;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
-  constructor(kube: EventKube, logger: Logger, now: () => Date) {
+  constructor(kube: EventKube, logger: Logger, clock: Clock) {
     this.kube = kube;
     this.logger = logger;
-    this.now = now;
+    this.clock = clock;
   }
 
   /** Reports one reconcile's outcome; `memory.events` is the SecretSync's Event memory (updated in place). */
@@ -71,7 +73,12 @@ export class SyncEvents {
 
   private async writeCount(namespace: string, memory: EventMemory): Promise<void> {
     if (memory.eventName === undefined || memory.count === memory.reported) return;
-    const written = await this.kube.updateEventCount(namespace, memory.eventName, memory.count, this.now());
+    const written = await this.kube.updateEventCount(
+      namespace,
+      memory.eventName,
+      memory.count,
+      dateOf(this.clock),
+    );
     memory.reported = memory.count;
     // An Event that cannot be updated is gone (Events expire after an hour): stop trying.
     if (!written) delete memory.eventName;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
+import { ManualClock } from "../../test/support/clock.ts";
 import { Reason } from "../constants.ts";
 import { createLogger } from "../logger.ts";
 import { RuntimeMetrics } from "../metrics.ts";
@@ -115,7 +116,7 @@ function setup(
     partialSync,
     controllerName: "keyfleet",
     servesUnnamed: true,
-    now: () => new Date("2026-01-01T00:00:00Z"),
+    clock: new ManualClock(Date.parse("2026-01-01T00:00:00Z")),
     ...(loadPkcs12 ? { loadPkcs12 } : {}),
     lookup: {
       secretSync: () => sync,

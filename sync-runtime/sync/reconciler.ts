@@ -5,6 +5,8 @@
  * the condition last reported) — never values.
  */
 import type { Logger } from "pino";
+import { dateOf, systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
 import type { EventSubject } from "../kube/client.ts";
 import type { KubeError } from "../kube/errors.ts";
@@ -67,8 +69,8 @@ export interface ReconcilerOptions {
   controllerName: string;
   /** True when this runtime is the default controller (serves SecretSyncs with no controller name). */
   servesUnnamed: boolean;
-  /** Clock. Default `() => new Date()`. */
-  now?: () => Date;
+  /** Time of condition and Event timestamps. Default the system clock. */
+  clock?: Clock;
   /**
    * Loads the PKCS#12 reader, called once, on the first item that converts a PKCS#12-stored certificate to PEM.
    * Default {@link loadPkcs12Reader} (node-forge, imported only then).
@@ -177,14 +179,14 @@ export class Reconciler {
     string,
     { resourceVersion: string | undefined; result: ReturnType<typeof validateSpc> }
   >();
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly events: SyncEvents;
   private pkcs12?: Promise<Pkcs12Reader>;
 
   constructor(options: ReconcilerOptions) {
     this.o = options;
-    this.now = options.now ?? (() => new Date());
-    this.events = new SyncEvents(options.kube, options.logger, this.now);
+    this.clock = options.clock ?? systemClock;
+    this.events = new SyncEvents(options.kube, options.logger, this.clock);
   }
 
   /** True when this runtime serves the SecretSync (its `secretSyncControllerName` matches). */
@@ -241,7 +243,7 @@ export class Reconciler {
     const { outcome, written } = result;
     const generation = sync.metadata.generation ?? 0;
     const previous = sync.status;
-    const next = nextStatus(previous, outcome, generation, this.now());
+    const next = nextStatus(previous, outcome, generation, dateOf(this.clock));
     if (statusChanged(previous, next)) {
       try {
         const resourceVersion = await this.o.kube.writeSyncStatus(

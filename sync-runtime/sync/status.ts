@@ -2,6 +2,7 @@
  * Pure status computation: the next SecretSync status from the previous one and a reconcile outcome, and the
  * diff that decides whether it must be written (conditions compare without their timestamps).
  */
+import { jsonDiffers } from "../canonical-json.ts";
 import { ConditionType } from "../constants.ts";
 import type { Reason } from "../constants.ts";
 import type { Condition, SecretSyncStatus, SyncedObjectVersion } from "./types.ts";
@@ -137,19 +138,9 @@ export function nextStatus(
   return next;
 }
 
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
-}
-
 /** True when the status must be written (pure). */
 export function statusChanged(previous: SecretSyncStatus | undefined, next: SecretSyncStatus): boolean {
-  return canonical(previous ?? {}) !== canonical(next);
+  return jsonDiffers(previous ?? {}, next);
 }
 
 /** The Ready reason of a status, if any. */

@@ -6,7 +6,7 @@ import type { RejectionDecision } from "./auth-recovery.ts";
 import { DEFAULT_BACKOFF } from "./backoff.ts";
 import { CircuitBreaker, CircuitState, PROBE_WAIT_MS } from "./circuit-breaker.ts";
 import { isClaimsChallenge, keyVaultErrorCodeOf } from "./client-factory.ts";
-import { ManualClock } from "./clock.ts";
+import { ManualClock } from "../../test/support/clock.ts";
 import { VaultTokenRejectedError, isTokenRejection, mapProviderError } from "./errors.ts";
 import { FakeVaultProvider } from "./fake-provider.ts";
 import { CachingObjectFetcher } from "./fetcher.ts";

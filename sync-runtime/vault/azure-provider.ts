@@ -3,7 +3,7 @@
  * calls keyfleet uses; every SDK failure leaves this file as a {@link ProviderError} whose message names the
  * vault, object and version and never a value.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { VaultClientFactory } from "./client-factory.ts";
 import type { VaultClientFactoryOptions, VaultResponseInfo } from "./client-factory.ts";
 import { ProviderError, mapProviderError } from "./errors.ts";

@@ -5,7 +5,7 @@
  * (a client's cached token, every token of a client, or its token exchange) recovered by `discardCredentials`.
  * Integration tests use the real SDK against the local vault instead.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { ProviderError, VaultTokenRejectedError, mapProviderError } from "./errors.ts";
 import { LIST_PAGE_SIZE, objectKey } from "./provider.ts";
 import type {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { ManualClock } from "./clock.ts";
+import { ManualClock } from "../../test/support/clock.ts";
 import { FakeVaultProvider } from "./fake-provider.ts";
 import { CachingObjectFetcher } from "./fetcher.ts";
 import type { CachingObjectFetcherOptions } from "./fetcher.ts";

@@ -13,7 +13,7 @@
  *   fresh token exchange when the vault or the token endpoint refuses an identity's token).
  * - `force` skips the observation/listing/content caches, never the guard.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { ProviderError, mapProviderError } from "./errors.ts";
 import { ProviderMessage } from "./messages.ts";
 import { LruCache } from "./lru.ts";

@@ -7,8 +7,8 @@ import type { Registry } from "prom-client";
 import { AzureVaultProvider } from "./azure-provider.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import type { CircuitBreakerOptions, CircuitState } from "./circuit-breaker.ts";
-import { createSystemClock } from "./clock.ts";
-import type { Clock } from "./clock.ts";
+import { systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { CachingObjectFetcher } from "./fetcher.ts";
 import type { CachingObjectFetcherOptions, FetcherStats } from "./fetcher.ts";
 import { VaultMetrics } from "./metrics.ts";
@@ -37,8 +37,6 @@ export { DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
 export { DEFAULT_BACKOFF } from "./backoff.ts";
 export { ProviderError } from "./errors.ts";
 export { OneGetPerItemFetcher } from "./upstream-fetcher.ts";
-export { createSystemClock } from "./clock.ts";
-export type { Clock } from "./clock.ts";
 export type { VaultProvider } from "./provider.ts";
 
 /** Everything the runtime configures about Key Vault access. Only `tokenSource` is required. */
@@ -94,7 +92,7 @@ export interface VaultLayer {
 
 /** Builds the vault layer from options (see {@link VaultLayerOptions} for every default). */
 export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
-  const clock = options.clock ?? createSystemClock();
+  const clock = options.clock ?? systemClock;
   const metrics = options.registry ? new VaultMetrics(options.registry) : undefined;
   const provider =
     options.provider ??

@@ -4,7 +4,7 @@
  * wanted object was seen) confirms them all at once using {@link listingProvesUnchanged}. Objects it cannot
  * prove are marked for a GET. A failed listing is never an error for anyone: the fetcher falls back to GETs.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { VaultOperation } from "./metrics.ts";
 import { objectKey } from "./provider.ts";
 import type { ListedObject, VaultObjectRef, VaultProvider, VersionAttributes } from "./provider.ts";

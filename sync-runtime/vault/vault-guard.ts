@@ -10,7 +10,7 @@ import { DEFAULT_BACKOFF, retryDelayMs } from "./backoff.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { CIRCUIT_STATE_GAUGE, CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
 import type { CircuitBreakerOptions, CircuitState } from "./circuit-breaker.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { ProviderError, isRetryableKind, isTokenRejection, mapProviderError } from "./errors.ts";
 import { ProviderMessage } from "./messages.ts";
 import type { MessageSubject } from "./messages.ts";

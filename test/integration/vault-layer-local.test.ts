@@ -21,7 +21,7 @@ import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { startVaultProxy } from "../azure-local/vault-proxy.ts";
 import type { ProxyOperation } from "../azure-local/vault-proxy.ts";
 import { AzureVaultProvider } from "../../sync-runtime/vault/azure-provider.ts";
-import { createSystemClock } from "../../sync-runtime/vault/clock.ts";
+import { systemClock } from "../../sync-runtime/clock.ts";
 import { createVaultLayer, OneGetPerItemFetcher, ProviderErrorKind } from "../../sync-runtime/vault/index.ts";
 import type {
   FetchResult,
@@ -227,7 +227,7 @@ void describe("vault layer on the local vault: request savings (counted by the p
     proxy.reset();
     const upstream = new OneGetPerItemFetcher(
       new AzureVaultProvider({
-        clock: createSystemClock(),
+        clock: systemClock,
         tokenSource,
         authorityHost: env.identity.authorityHost,
         disableInstanceDiscovery: true,

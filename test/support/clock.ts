@@ -1,32 +1,16 @@
 /**
- * Time for the restart controller: the current time and cancellable timers, injected so the batching window
- * and the rate limit are unit-tested without waiting.
+ * A deterministic {@link Clock} for unit tests: time moves only when a test says so. `advance` fires due timers in
+ * time order; `sleep` moves time forward at once by the requested amount and records it, so a test can assert the
+ * exact waits (e.g. 1, 2, 4, 8, 16 s of backoff) without waiting.
  */
+import type { Clock } from "../../sync-runtime/clock.ts";
 
-/** A source of time and timers. */
-export interface Scheduler {
-  /** Milliseconds since the epoch. */
-  nowMs(): number;
-  /** Runs `fn` after `delayMs`; returns a function that cancels it. */
-  schedule(delayMs: number, fn: () => void): () => void;
-}
-
-/** The real scheduler: `Date.now()` and unref'd timers (they never keep the process alive). */
-export function createSystemScheduler(): Scheduler {
-  return {
-    nowMs: () => Date.now(),
-    schedule: (delayMs, fn) => {
-      const handle = setTimeout(fn, Math.max(0, delayMs));
-      handle.unref();
-      return () => clearTimeout(handle);
-    },
-  };
-}
-
-/** A deterministic scheduler for tests: time moves only through {@link ManualScheduler.advance}. */
-export class ManualScheduler implements Scheduler {
-  /** Current time in ms. */
+/** See module doc. */
+export class ManualClock implements Clock {
+  /** Current time in ms. Default start: 2026-01-01T00:00:00Z. */
   currentMs: number;
+  /** Every sleep requested, in order (ms). */
+  readonly sleeps: number[] = [];
   private readonly timers: Array<{ atMs: number; fn: () => void; id: number }> = [];
   private nextId = 0;
 
@@ -36,6 +20,12 @@ export class ManualScheduler implements Scheduler {
 
   nowMs(): number {
     return this.currentMs;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.advance(Math.max(0, ms));
+    await Promise.resolve();
   }
 
   schedule(delayMs: number, fn: () => void): () => void {
@@ -52,7 +42,7 @@ export class ManualScheduler implements Scheduler {
     return this.timers.length;
   }
 
-  /** Moves time forward, firing due timers in time order. */
+  /** Moves time forward by `ms`, firing due timers in time order (no sleep is recorded). */
   advance(ms: number): void {
     const target = this.currentMs + ms;
     for (;;) {
