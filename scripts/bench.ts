@@ -8,15 +8,15 @@
  *   scale {secretSyncs, rssMiB, cpuMsPerSync} the runtime as its own process serving 10,000 SecretSyncs
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { openAzure } from "./demo/azure.ts";
-import { KubeHelper, objectsParameter, waitFor } from "./demo/kube.ts";
-import { startRuntime } from "./demo/runtime.ts";
+import { openAzure } from "../test/support/azure.ts";
+import { KubeHelper, objectsParameter, waitFor } from "../test/support/kube.ts";
+import { startRuntime } from "../test/support/runtime.ts";
 import { measureScale } from "./bench/scale.ts";
 import { startProvingGround } from "./local/ground.ts";
 import { installCrds } from "../sync-runtime/crds/index.ts";
 import { KubeClient } from "../sync-runtime/kube/client.ts";
 import { createTokenSource } from "../sync-runtime/identity.ts";
-import { OneGetPerItemFetcher } from "../sync-runtime/vault/index.ts";
+import { OneGetPerItemFetcher } from "../test/support/one-get-per-item-fetcher.ts";
 import type { ObjectRequest } from "../sync-runtime/vault/types.ts";
 import { createVaultFetcher } from "../sync-runtime/vault-wiring.ts";
 import { readFileSync } from "node:fs";

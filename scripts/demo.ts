@@ -8,10 +8,10 @@
  * Deployment and shows the runtime's restart controller rolling it exactly once. Exits 0 on success.
  */
 import { createHash } from "node:crypto";
-import { openAzure } from "./demo/azure.ts";
-import { KubeHelper, objectsParameter, waitFor, waitForReason } from "./demo/kube.ts";
+import { openAzure } from "../test/support/azure.ts";
+import { KubeHelper, objectsParameter, waitFor, waitForReason } from "../test/support/kube.ts";
 import { demoControllers, restartsDemo } from "./demo/restarts.ts";
-import { startRuntime } from "./demo/runtime.ts";
+import { startRuntime } from "../test/support/runtime.ts";
 import { startProvingGround } from "./local/ground.ts";
 import { Reason } from "../sync-runtime/constants.ts";
 import { installCrds } from "../sync-runtime/crds/index.ts";

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CircuitState } from "./vault/index.ts";
 import { ManualClock } from "../test/support/clock.ts";
-import { FakeVaultProvider } from "./vault/fake-provider.ts";
+import { FakeVaultProvider } from "../test/support/fake-vault-provider.ts";
 import { createVaultFetcher } from "./vault-wiring.ts";
 
 async function cooldownOf(rotationPollIntervalSeconds: number | undefined): Promise<number> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { at, harness, repoModule, runIsolated, valueOf } from "../shared/test-harness.ts";
+import { at, harness, repoModule, runIsolated, valueOf } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { AksSecretsProvider, addonDuration, existingClusterProblems, PRECONDITION_FAILED } =
@@ -37,7 +37,7 @@ void test("existing healthy cluster: read, not rewritten", async () => {
 
 void test("existing cluster without the add-on: the program fails with the az commands to run", async () => {
   const result = await runIsolated(`
-    const { harness } = await import(${JSON.stringify(repoModule("components/shared/test-harness.ts"))});
+    const { harness } = await import(${JSON.stringify(repoModule("test/support/pulumi-harness.ts"))});
     await harness({ "azure-native:containerservice:getManagedCluster": () => ({ addonProfiles: {}, oidcIssuerProfile: { enabled: false } }) });
     const { AksSecretsProvider } = await import(${JSON.stringify(repoModule("components/aks-secrets-provider/index.ts"))});
     new AksSecretsProvider("bare", { cluster: { existing: { clusterName: "aks-bare", resourceGroupName: "rg" } } });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { harness } from "../shared/test-harness.ts";
+import { harness } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { ArcSecretStore, sseConfigurationSettings, sseVersioning, SSE_EXTENSION_TYPE } =

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TEST_SUBSCRIPTION, TEST_TENANT, harness, valueOf } from "../shared/test-harness.ts";
+import { TEST_SUBSCRIPTION, TEST_TENANT, harness, valueOf } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { ClusterSecrets } = await import("./index.ts");

@@ -8,7 +8,7 @@ import {
   repoModule,
   runIsolated,
   valueOf,
-} from "../shared/test-harness.ts";
+} from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { KeyVault, RBAC_OFF_MESSAGE } = await import("./index.ts");
@@ -70,7 +70,7 @@ void test("existing: read, never created", async () => {
 
 void test("existing with RBAC authorization off: the program fails with the fix", async () => {
   const result = await runIsolated(`
-    const { harness, TEST_SUBSCRIPTION } = await import(${JSON.stringify(repoModule("components/shared/test-harness.ts"))});
+    const { harness, TEST_SUBSCRIPTION } = await import(${JSON.stringify(repoModule("test/support/pulumi-harness.ts"))});
     await harness({ "azure-native:keyvault:getVault": (i) => ({ name: i.vaultName, properties: { enableRbacAuthorization: false } }) });
     const { KeyVault } = await import(${JSON.stringify(repoModule("components/key-vault/index.ts"))});
     new KeyVault("legacy", { mode: "existing", vaultName: "legacy-vault", resourceGroupName: "rg", subscriptionId: TEST_SUBSCRIPTION });

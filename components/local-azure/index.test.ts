@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { harness, valueOf } from "../shared/test-harness.ts";
+import { harness, valueOf } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const pulumi = await import("@pulumi/pulumi");

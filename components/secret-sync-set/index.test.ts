@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { TEST_TENANT, at, harness } from "../shared/test-harness.ts";
+import { TEST_TENANT, at, harness } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { SecretSyncSet, spcObjectsParameter, secretDataMapping, akvSyncItem, RESTART_MATCH_ANNOTATION } =

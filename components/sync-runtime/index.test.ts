@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { at, harness } from "../shared/test-harness.ts";
+import { at, harness } from "../../test/support/pulumi-harness.ts";
 
 const h = await harness();
 const { SyncRuntime, clusterRules, tokenRequestRules, crdsToDeclare, bundleTooLarge, CONFIGMAP_LIMIT_BYTES } =

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseDurationSeconds, parseWholeSeconds } from "../lib/duration.ts";
 import { buildFleetModel, countSpcObjects } from "./graph.ts";
-import { compliantFleet, spcObjects } from "../test/fixtures.ts";
+import { compliantFleet, spcObjects } from "../../test/support/policy-fixtures.ts";
 import { secretsPreservingProps } from "../harness/evaluate.ts";
 
 describe("graph readers", () => {

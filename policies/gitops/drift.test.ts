@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
-import { bundledCluster, change, STACK_URN } from "../test/fixtures.ts";
+import { bundledCluster, change, STACK_URN } from "../../test/support/policy-fixtures.ts";
 import { driftReport, renderDriftMarkdown, runDrift } from "./drift.ts";
-import { digestOf, fakeRunner } from "./test-support.ts";
+import { digestOf, fakeRunner } from "../../test/support/gitops-preview.ts";
 
 const STACK: HarnessResource = {
   type: "pulumi:pulumi:Stack",

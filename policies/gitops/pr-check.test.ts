@@ -6,10 +6,10 @@ import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { keyfleetPolicies } from "../pack.ts";
 import { leastPrivilegeRole } from "../rules/least-privilege-role.ts";
-import { arcCluster, change, STACK_URN, vault } from "../test/fixtures.ts";
+import { arcCluster, change, STACK_URN, vault } from "../../test/support/policy-fixtures.ts";
 import { runPrCheck } from "./pr-check.ts";
 import type { PrCheckReport } from "./report.ts";
-import { digestOf, fakeRunner, policyEvent, previewStream } from "./test-support.ts";
+import { digestOf, fakeRunner, policyEvent, previewStream } from "../../test/support/gitops-preview.ts";
 
 const SNAPSHOTS = path.join(import.meta.dirname, "__snapshots__");
 const STACK: HarnessResource = {

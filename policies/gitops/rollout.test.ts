@@ -5,11 +5,11 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { keyfleetPolicies } from "../pack.ts";
-import { arcCluster, secretSync, STACK_URN, vault } from "../test/fixtures.ts";
+import { arcCluster, secretSync, STACK_URN, vault } from "../../test/support/policy-fixtures.ts";
 import { changeSetFromCaptures } from "../rollout/from-capture.ts";
 import { rolloutPlan } from "../rollout/plan.ts";
 import { isReady, runRollout, syncsOfWave } from "./rollout.ts";
-import { digestOf, fakeRunner, policyEvent, previewStream } from "./test-support.ts";
+import { digestOf, fakeRunner, policyEvent, previewStream } from "../../test/support/gitops-preview.ts";
 
 const STACK: HarnessResource = {
   type: "pulumi:pulumi:Stack",

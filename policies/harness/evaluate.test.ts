@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keyfleetPolicies, PACK_ENFORCEMENT_LEVEL } from "../pack.ts";
-import { change, compliantFleet } from "../test/fixtures.ts";
+import { change, compliantFleet } from "../../test/support/policy-fixtures.ts";
 import { evaluatePolicies, hasMandatory } from "./evaluate.ts";
 import { formatViolations } from "./report.ts";
 

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
-import { aksCluster, arcCluster, change, secretSync, STACK_URN, vault } from "../test/fixtures.ts";
+import {
+  aksCluster,
+  arcCluster,
+  change,
+  secretSync,
+  STACK_URN,
+  vault,
+} from "../../test/support/policy-fixtures.ts";
 import { ChangeOp } from "./changeset.ts";
 import { changeSetFromCaptures } from "./from-capture.ts";
 import { rolloutPlan } from "./plan.ts";

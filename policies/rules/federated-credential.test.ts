@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { change, compliantFleet } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import { federatedCredential } from "./federated-credential.ts";
 
 describe("keyfleet-federated-credential", () => {

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { aksCluster, arcCluster, change, compliantFleet, STACK_URN } from "../test/fixtures.ts";
-import { messagesOf, violationsOf } from "../test/check.ts";
+import {
+  aksCluster,
+  arcCluster,
+  change,
+  compliantFleet,
+  STACK_URN,
+} from "../../test/support/policy-fixtures.ts";
+import { messagesOf, violationsOf } from "../../test/support/policy-violations.ts";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { jitterSufficient } from "./jitter-sufficient.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet, SUB, vaultScope } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { change, compliantFleet, SUB, vaultScope } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import { leastPrivilegeRole } from "./least-privilege-role.ts";
 
 const role = (guid: string) =>

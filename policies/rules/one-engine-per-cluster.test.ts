@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { aksCluster, arcCluster, compliantFleet } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { aksCluster, arcCluster, compliantFleet } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { oneEnginePerCluster } from "./one-engine-per-cluster.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet, type Inputs } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { change, compliantFleet, type Inputs } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import { pollIntervalBounds } from "./poll-interval-bounds.ts";
 
 const addonPoll = (value: string) => (i: Inputs) => {
@@ -81,7 +81,7 @@ describe("keyfleet-poll-interval-bounds", () => {
       i.configurationSettings.jitterSeconds = "[unknown]";
     });
     const [violation, ...rest] = await (
-      await import("../test/check.ts")
+      await import("../../test/support/policy-violations.ts")
     ).violationsOf(pollIntervalBounds, fleet);
     assert.equal(rest.length, 0);
     assert.equal(violation!.enforcementLevel, "advisory");

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
-import { change, compliantFleet } from "../test/fixtures.ts";
-import { messagesOf, violationsOf } from "../test/check.ts";
+import { change, compliantFleet } from "../../test/support/policy-fixtures.ts";
+import { messagesOf, violationsOf } from "../../test/support/policy-violations.ts";
 import { secretValuesMarked } from "./secret-values-marked.ts";
 
 /** The seed secret written in plain text (its path no longer marked secret). */

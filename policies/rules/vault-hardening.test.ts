@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet, type Inputs } from "../test/fixtures.ts";
-import { messagesOf, violationsOf } from "../test/check.ts";
+import { change, compliantFleet, type Inputs } from "../../test/support/policy-fixtures.ts";
+import { messagesOf, violationsOf } from "../../test/support/policy-violations.ts";
 import { vaultHardening } from "./vault-hardening.ts";
 
 const props = (mutate: (p: Inputs) => void) => (i: Inputs) => mutate(i.properties);

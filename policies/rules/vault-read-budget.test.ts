@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet, vault, aksCluster } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { change, compliantFleet, vault, aksCluster } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import { vaultReadBudget } from "./vault-read-budget.ts";
 
 // Baseline expected reads per 10 s: aks 3×10/120 + arc 2×10/3630 + edge 2×10/315 ≈ 0.32.

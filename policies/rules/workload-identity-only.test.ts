@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { change, compliantFleet, type Inputs } from "../test/fixtures.ts";
-import { messagesOf } from "../test/check.ts";
+import { change, compliantFleet, type Inputs } from "../../test/support/policy-fixtures.ts";
+import { messagesOf } from "../../test/support/policy-violations.ts";
 import { workloadIdentityOnly } from "./workload-identity-only.ts";
 
 const params = (mutate: (p: Record<string, unknown>) => void) => (i: Inputs) => mutate(i.spec.parameters);

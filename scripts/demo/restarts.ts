@@ -7,9 +7,9 @@
  * (keyfleet.io/restarted-for) and metadata.generation. Output names versions only, never values.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { DemoAzure } from "./azure.ts";
-import { objectsParameter, waitFor, waitForReason } from "./kube.ts";
-import type { KubeHelper } from "./kube.ts";
+import type { DemoAzure } from "../../test/support/azure.ts";
+import { objectsParameter, waitFor, waitForReason } from "../../test/support/kube.ts";
+import type { KubeHelper } from "../../test/support/kube.ts";
 import { Reason } from "../../sync-runtime/constants.ts";
 import { defaultExtraControllers } from "../../sync-runtime/controllers.ts";
 import {

@@ -28,9 +28,9 @@ import {
   STUB_BUNDLE,
 } from "../runtime-inputs.ts";
 import { synthMocks, type CallOverrides } from "./mocks.ts";
-import { recordRegistrations, redactValue, type Json } from "../../components/shared/mock-recorder.ts";
+import { recordRegistrations, redactValue, type Json } from "./recorder.ts";
 
-export { REDACTED, UNKNOWN, redactValue, type Json } from "../../components/shared/mock-recorder.ts";
+export { REDACTED, UNKNOWN, redactValue, type Json } from "./recorder.ts";
 
 /** One registered resource. */
 export interface CapturedResource {

@@ -4,8 +4,8 @@ import { before, describe, it } from "node:test";
 import { convertObject, decodeObjectEncoding, needsPkcs12Reader, pemBlocks, tlsPart } from "./convert.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
-import { PFX_PASSWORD, pkcs12Fixtures } from "./pkcs12.test-support.ts";
-import type { Pkcs12Fixtures } from "./pkcs12.test-support.ts";
+import { PFX_PASSWORD, pkcs12Fixtures } from "../../test/support/pkcs12-fixtures.ts";
+import type { Pkcs12Fixtures } from "../../test/support/pkcs12-fixtures.ts";
 import type { SpcObject } from "./types.ts";
 
 const obj = (over: Partial<SpcObject>): SpcObject => ({

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Reason } from "../constants.ts";
 import { classifyOwnership, decide } from "./decide.ts";
 import type { DecideInput } from "./decide.ts";
-import { objectsYaml, spcResource, syncResource } from "./fixtures.test-support.ts";
+import { objectsYaml, spcResource, syncResource } from "../../test/support/sync-fixtures.ts";
 import type { ItemOutcome } from "./resolve.ts";
 import { validateSecretSync } from "./secretsync.ts";
 import { validateSpc } from "./spc.ts";

@@ -11,8 +11,8 @@ import {
   problemOfForgeError,
   visibleIterationCounts,
 } from "./pkcs12-reader.ts";
-import { PFX_PASSWORD, pkcs12Fixtures } from "./pkcs12.test-support.ts";
-import type { Pkcs12Fixtures } from "./pkcs12.test-support.ts";
+import { PFX_PASSWORD, pkcs12Fixtures } from "../../test/support/pkcs12-fixtures.ts";
+import type { Pkcs12Fixtures } from "../../test/support/pkcs12-fixtures.ts";
 
 let fx: Pkcs12Fixtures;
 let read: Pkcs12Reader;

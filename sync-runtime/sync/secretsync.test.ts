@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { objectsYaml, spcResource, syncResource } from "./fixtures.test-support.ts";
+import { objectsYaml, spcResource, syncResource } from "../../test/support/sync-fixtures.ts";
 import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
 import { formatProblems, validateSpc } from "./spc.ts";
 

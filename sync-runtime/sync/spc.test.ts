@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { objectsYaml, spcResource } from "./fixtures.test-support.ts";
+import { objectsYaml, spcResource } from "../../test/support/sync-fixtures.ts";
 import { formatProblems, parseSpcObjects, validateSpc } from "./spc.ts";
 
 void describe("parseSpcObjects", () => {

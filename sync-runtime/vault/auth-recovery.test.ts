@@ -8,7 +8,7 @@ import { CircuitBreaker, CircuitState, PROBE_WAIT_MS } from "./circuit-breaker.t
 import { isClaimsChallenge, keyVaultErrorCodeOf } from "./client-factory.ts";
 import { ManualClock } from "../../test/support/clock.ts";
 import { VaultTokenRejectedError, isTokenRejection, mapProviderError } from "./errors.ts";
-import { FakeVaultProvider } from "./fake-provider.ts";
+import { FakeVaultProvider } from "../../test/support/fake-vault-provider.ts";
 import { CachingObjectFetcher } from "./fetcher.ts";
 import { VaultMetrics } from "./metrics.ts";
 import { VaultGuard } from "./vault-guard.ts";

@@ -36,7 +36,6 @@ export { DEFAULT_BUDGET } from "./token-bucket.ts";
 export { DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
 export { DEFAULT_BACKOFF } from "./backoff.ts";
 export { ProviderError } from "./errors.ts";
-export { OneGetPerItemFetcher } from "./upstream-fetcher.ts";
 export type { VaultProvider } from "./provider.ts";
 
 /** Everything the runtime configures about Key Vault access. Only `tokenSource` is required. */

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import type { LocalIdentity, LocalVault } from "../../scripts/local/env.ts";
 import { READY_PREFIX } from "./main.ts";
 import { adminCredential, localVaultClients } from "./sdk.ts";
-import { createTestPki, type TestPki } from "./test-support.ts";
+import { createTestPki, type TestPki } from "../support/azure-local.ts";
 
 const MAIN = path.join(import.meta.dirname, "main.ts");
 

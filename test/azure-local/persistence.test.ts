@@ -15,7 +15,7 @@ import { startAzureLocal, type AzureLocal } from "./main.ts";
 import { applyRecord, clearAzureLocalState, replay } from "./persistence.ts";
 import type { PersistedState } from "./persistence.ts";
 import { adminCredential, localVaultClients } from "./sdk.ts";
-import { createTestPki, type TestPki } from "./test-support.ts";
+import { createTestPki, type TestPki } from "../support/azure-local.ts";
 
 function get(ca: string, url: string, token: string): Promise<{ status: number; code?: string }> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { ADMIN_CLIENT_ID } from "./registry.ts";
 import { localVaultClientOptions } from "./sdk.ts";
-import { startTestInstance, type TestInstance } from "./test-support.ts";
+import { startTestInstance, type TestInstance } from "../support/azure-local.ts";
 
 interface Answer {
   status: number;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { localVaultClients } from "./sdk.ts";
-import { startTestInstance, type TestInstance } from "./test-support.ts";
+import { startTestInstance, type TestInstance } from "../support/azure-local.ts";
 import { startVaultProxy, type VaultProxy } from "./vault-proxy.ts";
 
 function statusOf(e: unknown): number | undefined {

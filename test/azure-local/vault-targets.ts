@@ -7,7 +7,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { LocalEnvironment, LocalIdentity, LocalVault } from "../../scripts/local/env.ts";
 import { AzureLocalAdminClient } from "./admin-client.ts";
 import { adminCredential, localVaultClients, type LocalClientExtras, type LocalVaultClients } from "./sdk.ts";
-import { startTestInstance } from "./test-support.ts";
+import { startTestInstance } from "../support/azure-local.ts";
 
 /** One vault endpoint to test against. */
 export interface VaultTarget {

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openAzure } from "../../scripts/demo/azure.ts";
-import type { DemoAzure } from "../../scripts/demo/azure.ts";
-import { KubeHelper, waitFor } from "../../scripts/demo/kube.ts";
-import { startRuntime } from "../../scripts/demo/runtime.ts";
-import type { TestRuntime } from "../../scripts/demo/runtime.ts";
+import { openAzure } from "../support/azure.ts";
+import type { DemoAzure } from "../support/azure.ts";
+import { KubeHelper, waitFor } from "../support/kube.ts";
+import { startRuntime } from "../support/runtime.ts";
+import type { TestRuntime } from "../support/runtime.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RESOURCES } from "../../sync-runtime/akvsync/constants.ts";
 import { defaultExtraControllers } from "../../sync-runtime/controllers.ts";

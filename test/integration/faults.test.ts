@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { KubeHelper, objectsParameter, waitFor } from "../../scripts/demo/kube.ts";
+import { KubeHelper, objectsParameter, waitFor } from "../support/kube.ts";
 import type { LocalEnvironment } from "../../scripts/local/env.ts";
 import { startProvingGround, stopProvingGround } from "../../scripts/local/ground.ts";
 import type { ProvingGround } from "../../scripts/local/ground.ts";

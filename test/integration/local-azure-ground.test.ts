@@ -20,7 +20,7 @@ import {
   startDynamicProvider,
   type DynamicProviderProcess,
   type Props,
-} from "./dynamic-provider.ts";
+} from "../support/dynamic-provider.ts";
 
 if (!process.env.KEYFLEET_LOCAL_ENV) {
   throw new Error(

@@ -2,7 +2,7 @@
  * The local Azure providers (components/local-azure/) under the conditions the engine runs them in: each provider
  * object is serialized as `dynamic.Resource` serializes it, evaluated by `@pulumi/pulumi/cmd/dynamic-provider` in a
  * fresh Node process (the pinned one) and called over gRPC — create, read, diff, update, delete — against a real
- * stand-in instance (in-process, test/azure-local/test-support.ts). Checked from the outside with the stand-in's own
+ * stand-in instance (in-process, test/support/azure-local.ts). Checked from the outside with the stand-in's own
  * clients: hand edits are seen by read, diff replaces or updates as Azure would, destroy leaves nothing behind, and
  * no secret value reaches the state's plain fields, an error or the provider's output.
  */
@@ -12,13 +12,13 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LOCAL_AZURE_PROVIDERS, localVaultResourceId } from "../../components/local-azure/index.ts";
 import { LOCAL_ENV_VERSION } from "../../scripts/local/env.ts";
-import { startTestInstance, type TestInstance } from "../azure-local/test-support.ts";
+import { startTestInstance, type TestInstance } from "../support/azure-local.ts";
 import {
   serializeAsPulumiDoes,
   startDynamicProvider,
   type DynamicProviderProcess,
   type Props,
-} from "./dynamic-provider.ts";
+} from "../support/dynamic-provider.ts";
 
 const VALUE = "PLAINTEXT-MUST-NOT-LEAK-1";
 const VALUE_2 = "PLAINTEXT-MUST-NOT-LEAK-2";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import { waitFor } from "../../scripts/demo/kube.ts";
+import { waitFor } from "../support/kube.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RESTARTED_FOR_ANNOTATION } from "../../sync-runtime/restarts/constants.ts";
 

@@ -31,7 +31,7 @@ import {
   state,
   events,
   metric,
-} from "./restart-harness.ts";
+} from "../support/restarts.ts";
 
 after(async () => {
   for (const controller of controllers) await controller.stop();

@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RestartController } from "../../sync-runtime/restarts/controller.ts";
-import { eventually } from "./restart-harness.ts";
+import { eventually } from "../support/restarts.ts";
 
 const env = readLocalEnvironment();
 const kc = new k8s.KubeConfig();

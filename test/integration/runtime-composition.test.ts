@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import { KubeHelper, waitFor } from "../../scripts/demo/kube.ts";
-import { startRuntime } from "../../scripts/demo/runtime.ts";
-import type { TestRuntime } from "../../scripts/demo/runtime.ts";
+import { KubeHelper, waitFor } from "../support/kube.ts";
+import { startRuntime } from "../support/runtime.ts";
+import type { TestRuntime } from "../support/runtime.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { defaultExtraControllers } from "../../sync-runtime/controllers.ts";
 import { installCrds } from "../../sync-runtime/crds/index.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import pino from "pino";
-import { KubeHelper, waitFor } from "../../scripts/demo/kube.ts";
+import { KubeHelper, waitFor } from "../support/kube.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { secretsKind } from "../../sync-runtime/kube/kinds.ts";
 import { SharedInformers } from "../../sync-runtime/kube/informers.ts";

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
-import { KubeHelper, waitFor } from "../../scripts/demo/kube.ts";
-import { startRuntime } from "../../scripts/demo/runtime.ts";
-import type { TestRuntime } from "../../scripts/demo/runtime.ts";
+import { KubeHelper, waitFor } from "../support/kube.ts";
+import { startRuntime } from "../support/runtime.ts";
+import type { TestRuntime } from "../support/runtime.ts";
 import { installCrds } from "../../sync-runtime/crds/index.ts";
 
 const env = readLocalEnvironment();

@@ -22,7 +22,8 @@ import { startVaultProxy } from "../azure-local/vault-proxy.ts";
 import type { ProxyOperation } from "../azure-local/vault-proxy.ts";
 import { AzureVaultProvider } from "../../sync-runtime/vault/azure-provider.ts";
 import { systemClock } from "../../sync-runtime/clock.ts";
-import { createVaultLayer, OneGetPerItemFetcher, ProviderErrorKind } from "../../sync-runtime/vault/index.ts";
+import { createVaultLayer, ProviderErrorKind } from "../../sync-runtime/vault/index.ts";
+import { OneGetPerItemFetcher } from "../support/one-get-per-item-fetcher.ts";
 import type {
   FetchResult,
   ObjectRequest,

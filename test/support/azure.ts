@@ -11,9 +11,9 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { CertificateClient } from "@azure/keyvault-certificates";
 import { KeyClient } from "@azure/keyvault-keys";
 import { SecretClient } from "@azure/keyvault-secrets";
-import type { LocalEnvironment } from "../local/env.ts";
-import { startVaultProxy } from "../../test/azure-local/vault-proxy.ts";
-import type { FaultRule as ProxyFaultRule } from "../../test/azure-local/vault-proxy.ts";
+import type { LocalEnvironment } from "../../scripts/local/env.ts";
+import { startVaultProxy } from "../azure-local/vault-proxy.ts";
+import type { FaultRule as ProxyFaultRule } from "../azure-local/vault-proxy.ts";
 
 /** The proxy's fault rule, as the sync tests use it. */
 export interface FaultRule {

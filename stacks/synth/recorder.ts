@@ -1,6 +1,7 @@
 /**
  * Records every resource registration the Pulumi runtime makes under `pulumi.runtime.setMocks`, as plain JSON
- * with secrets redacted. Used by component tests and by stacks/synth/capture.ts (one recorder, not two).
+ * with secrets redacted. Used by stacks/synth/capture.ts and by the component tests' harness
+ * (test/support/pulumi-harness.ts): one recorder, not two.
  * Call {@link recordRegistrations} right after `setMocks` (it wraps the mock monitor it installed).
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -5,9 +5,9 @@
  * (a client's cached token, every token of a client, or its token exchange) recovered by `discardCredentials`.
  * Integration tests use the real SDK against the local vault instead.
  */
-import type { Clock } from "../clock.ts";
-import { ProviderError, VaultTokenRejectedError, mapProviderError } from "./errors.ts";
-import { LIST_PAGE_SIZE, objectKey } from "./provider.ts";
+import type { Clock } from "../../sync-runtime/clock.ts";
+import { ProviderError, VaultTokenRejectedError, mapProviderError } from "../../sync-runtime/vault/errors.ts";
+import { LIST_PAGE_SIZE, objectKey } from "../../sync-runtime/vault/provider.ts";
 import type {
   ListPage,
   ListedObject,
@@ -16,8 +16,8 @@ import type {
   VaultObjectRef,
   VaultProvider,
   VersionAttributes,
-} from "./provider.ts";
-import type { ObjectType, RequestIdentity } from "./types.ts";
+} from "../../sync-runtime/vault/provider.ts";
+import type { ObjectType, RequestIdentity } from "../../sync-runtime/vault/types.ts";
 
 /** A fault returned instead of the next answer(s). */
 export interface FakeFault {

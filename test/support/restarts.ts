@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { waitFor } from "../../scripts/demo/kube.ts";
+import { waitFor } from "./kube.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { RESTARTED_FOR_ANNOTATION } from "../../sync-runtime/restarts/constants.ts";
 import { RestartController } from "../../sync-runtime/restarts/controller.ts";

@@ -3,11 +3,15 @@
  * hand-made graphs — the digest document, or the engine-event stream (with policy events) it prints when
  * `PULUMI_ENABLE_STREAMING_JSON_PREVIEW` is set, in the shapes the 3.276 CLI prints — and a fake Pulumi runner.
  */
-import type { HarnessResource } from "../harness/evaluate.ts";
-import { ChangeOp } from "../rollout/changeset.ts";
-import { changeSetFromCaptures } from "../rollout/from-capture.ts";
-import type { PreviewDigest, PreviewResourceState, PreviewStep } from "../rollout/from-preview.ts";
-import type { PulumiResult, PulumiRunner } from "./runner.ts";
+import type { HarnessResource } from "../../policies/harness/evaluate.ts";
+import { ChangeOp } from "../../policies/rollout/changeset.ts";
+import { changeSetFromCaptures } from "../../policies/rollout/from-capture.ts";
+import type {
+  PreviewDigest,
+  PreviewResourceState,
+  PreviewStep,
+} from "../../policies/rollout/from-preview.ts";
+import type { PulumiResult, PulumiRunner } from "../../policies/gitops/runner.ts";
 
 function state(r: HarnessResource): PreviewResourceState {
   return {

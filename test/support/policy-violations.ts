@@ -1,7 +1,7 @@
 /** Test helper: runs one rule through the harness (the same path policy:check takes). */
-import type { HarnessResource, Violation } from "../harness/evaluate.ts";
-import { evaluatePolicies } from "../harness/evaluate.ts";
-import type { KeyfleetPolicy } from "../lib/rule.ts";
+import type { HarnessResource, Violation } from "../../policies/harness/evaluate.ts";
+import { evaluatePolicies } from "../../policies/harness/evaluate.ts";
+import type { KeyfleetPolicy } from "../../policies/lib/rule.ts";
 
 /** Violations of `policy` on `resources` with pack config `config` (default {}). */
 export function violationsOf(

@@ -1,5 +1,5 @@
 /** Shared fixtures of the sync unit tests (not a test file itself). */
-import type { SecretProviderClassResource, SecretSyncResource } from "./types.ts";
+import type { SecretProviderClassResource, SecretSyncResource } from "../../sync-runtime/sync/types.ts";
 
 export const TENANT = "00000000-0000-4000-8000-00000000a1a1";
 export const CLIENT = "11111111-2222-4333-8444-555555555555";

@@ -3,7 +3,7 @@
  * @pulumi/azure-native 3.28 / @pulumi/kubernetes 4.34 register. `compliantFleet()` passes every rule; tests
  * change one thing at a time.
  */
-import type { HarnessResource } from "../harness/evaluate.ts";
+import type { HarnessResource } from "../../policies/harness/evaluate.ts";
 
 /** Resource inputs as tests edit them (deeply, without casts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TokenCredential } from "@azure/identity";
-import { AzureLocalAdminClient } from "./admin-client.ts";
-import type { AzureLocalConfigInput } from "./config.ts";
-import { startAzureLocal, type AzureLocal } from "./main.ts";
-import { adminCredential, localVaultClients, type LocalVaultClients } from "./sdk.ts";
+import { AzureLocalAdminClient } from "../azure-local/admin-client.ts";
+import type { AzureLocalConfigInput } from "../azure-local/config.ts";
+import { startAzureLocal, type AzureLocal } from "../azure-local/main.ts";
+import { adminCredential, localVaultClients, type LocalVaultClients } from "../azure-local/sdk.ts";
 
 /** Files of a throwaway PKI. */
 export interface TestPki {

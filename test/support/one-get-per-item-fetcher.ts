@@ -1,14 +1,14 @@
 /**
- * The upstream behaviour, for the benchmark's comparison only: every request is answered by its own GET(s)
- * — no coalescing, no caches, no change detection (what the Secret Store extension / CSI provider spend:
- * one GET per item per SecretSync per poll; a version history lists the versions, then GETs each).
+ * The upstream behaviour, for the benchmark's and the vault tests' comparison only: every request is answered by
+ * its own GET(s) — no coalescing, no caches, no change detection (what the Secret Store extension / CSI provider
+ * spend: one GET per item per SecretSync per poll; a version history lists the versions, then GETs each).
  * Not used by the runtime.
  */
-import { mapProviderError } from "./errors.ts";
-import type { VaultProvider, VersionAttributes } from "./provider.ts";
-import { refOf, selectorOf, toFetched, validateRequest } from "./request-keys.ts";
-import { selectHistory, sortVersionsNewestFirst } from "./resolution.ts";
-import type { FetchResult, ObjectFetcher, ObjectRequest } from "./types.ts";
+import { mapProviderError } from "../../sync-runtime/vault/errors.ts";
+import type { VaultProvider, VersionAttributes } from "../../sync-runtime/vault/provider.ts";
+import { refOf, selectorOf, toFetched, validateRequest } from "../../sync-runtime/vault/request-keys.ts";
+import { selectHistory, sortVersionsNewestFirst } from "../../sync-runtime/vault/resolution.ts";
+import type { FetchResult, ObjectFetcher, ObjectRequest } from "../../sync-runtime/vault/types.ts";
 
 /** See module doc. */
 export class OneGetPerItemFetcher implements ObjectFetcher {

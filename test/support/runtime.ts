@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import type * as k8s from "@kubernetes/client-node";
-import type { LocalEnvironment } from "../local/env.ts";
+import type { LocalEnvironment } from "../../scripts/local/env.ts";
 import { KubeHelper } from "./kube.ts";
 import { createLogger } from "../../sync-runtime/logger.ts";
 import { parseRuntimeConfig } from "../../sync-runtime/options.ts";

@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { synthMocks, type CallOverrides } from "../../stacks/synth/mocks.ts";
-import { recordRegistrations, type Json, type Registration } from "./mock-recorder.ts";
+import { recordRegistrations, type Json, type Registration } from "../../stacks/synth/recorder.ts";
 
 const settings = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings.js") as {
   waitForRPCs(): Promise<void>;
