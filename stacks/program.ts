@@ -203,9 +203,10 @@ export function defineFleet(inputs: ProgramInputs): FleetOutputs {
       engine: engineSpec(c, inputs, bundle),
       installedEngines: c.installedEngines,
       kubeconfig: kubeconfigFor(c, inputs),
-      ...(c.kubeconfig.from === "local-env" && inputs.local!.kubernetesProviderVersion !== undefined
-        ? { kubernetesProviderVersion: inputs.local!.kubernetesProviderVersion }
-        : {}),
+      kubernetesProviderVersion:
+        c.kubeconfig.from === "local-env" && inputs.local!.kubernetesProviderVersion !== undefined
+          ? inputs.local!.kubernetesProviderVersion
+          : undefined,
       vault,
       tenantId,
       subscriptionId: config.azure?.subscriptionId,

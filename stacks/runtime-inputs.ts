@@ -89,8 +89,10 @@ export function localInputsFrom(env: LocalEnvironment): LocalInputs {
           KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
           AZURE_AUTHORITY_HOST: env.identity.authorityHost,
         },
-    ...(node ? { nodeImage: node.images.node } : {}),
-    ...(env.pulumi ? { kubernetesProviderVersion: env.pulumi.versions.kubernetesProvider.replace(/^v/, "") } : {}),
+    nodeImage: node ? node.images.node : undefined,
+    kubernetesProviderVersion: env.pulumi
+      ? env.pulumi.versions.kubernetesProvider.replace(/^v/, "")
+      : undefined,
   };
 }
 

@@ -43,8 +43,8 @@ export function microTime(value: Date | string): k8s.V1MicroTime {
 function withMicroTimes(spec: k8s.V1LeaseSpec): k8s.V1LeaseSpec {
   return {
     ...spec,
-    ...(spec.renewTime ? { renewTime: microTime(spec.renewTime as unknown as Date) } : {}),
-    ...(spec.acquireTime ? { acquireTime: microTime(spec.acquireTime as unknown as Date) } : {}),
+    renewTime: spec.renewTime ? microTime(spec.renewTime as unknown as Date) : undefined,
+    acquireTime: spec.acquireTime ? microTime(spec.acquireTime as unknown as Date) : undefined,
   };
 }
 

@@ -60,7 +60,7 @@ export function describeError(error: unknown): { name: string; message: string; 
     return {
       name: error.name,
       message: error.message.slice(0, 500),
-      ...(typeof status === "number" ? { status } : {}),
+      status: typeof status === "number" ? status : undefined,
     };
   }
   return { name: "unknown", message: String(error).slice(0, 200) };

@@ -143,9 +143,9 @@ export class SyncRuntime {
         tokenSource: createTokenSource(this.kube, { clock: this.clock }),
         clock: this.clock,
         vaultUrlTemplate: c.vaultUrlTemplate,
-        ...(Object.keys(c.vaultUrls).length ? { vaultUrls: c.vaultUrls } : {}),
-        ...(c.authorityHost ? { authorityHost: c.authorityHost } : {}),
-        ...(c.caFile ? { caBundlePem: readFileSync(c.caFile, "utf8") } : {}),
+        vaultUrls: Object.keys(c.vaultUrls).length ? c.vaultUrls : undefined,
+        authorityHost: c.authorityHost || undefined,
+        caBundlePem: c.caFile ? readFileSync(c.caFile, "utf8") : undefined,
         vaultRequestsPer10s: c.vaultRequestsPer10s,
         rotationPollIntervalSeconds: c.rotationPollIntervalSeconds,
         ...this.deps.vaultWiring,
@@ -170,7 +170,7 @@ export class SyncRuntime {
       servesUnnamed: c.controllerName === DEFAULT_CONTROLLER_NAME,
       partialSync: c.partialSync,
       concurrency: c.concurrency,
-      ...(this.deps.random ? { random: this.deps.random } : {}),
+      random: this.deps.random,
       clock: this.clock,
     });
     const secretSyncs = this.secretSyncs;

@@ -14,7 +14,7 @@ async function cooldownOf(rotationPollIntervalSeconds: number | undefined): Prom
     clock,
     circuitBreaker: { failureThreshold: 1 },
     maxRetries: 0,
-    ...(rotationPollIntervalSeconds !== undefined ? { rotationPollIntervalSeconds } : {}),
+    rotationPollIntervalSeconds,
   });
   provider.faults.push({ status: 503 });
   const identity = { namespace: "n", serviceAccountName: "s", tenantId: "t", clientId: "c" };

@@ -26,7 +26,7 @@ export function createVaultFetcher(options: VaultWiringOptions): VaultLayer {
     (rotationPollIntervalSeconds ?? Infinity) * 1000,
   );
   return createVaultLayer({
-    ...(layer.authorityHost ? { disableInstanceDiscovery: true } : {}),
+    disableInstanceDiscovery: layer.authorityHost ? true : undefined,
     ...layer,
     budget: { refillPerSecond: perSecond, burst: Math.max(10, Math.round(perSecond * 2.5)), ...layer.budget },
     circuitBreaker: { cooldownMs, ...layer.circuitBreaker },

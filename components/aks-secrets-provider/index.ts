@@ -17,11 +17,14 @@ import {
 
 export * from "./properties.ts";
 
-/** A cluster this stack creates and owns. */
+/** A cluster this stack creates and owns (https://learn.microsoft.com/azure/aks/). */
 export interface ManagedAksCluster {
   managed: {
+    /** AKS cluster name, 1-63 letters, digits, '-', '_' (also the DNS prefix). Required. */
     clusterName: string;
+    /** Resource group of the cluster. Required. */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region. Required. */
     location: pulumi.Input<string>;
     /** Default: AKS default version. */
     kubernetesVersion?: string;
@@ -33,14 +36,27 @@ export interface ManagedAksCluster {
     tags?: Record<string, string>;
   };
 }
-/** A cluster owned elsewhere: checked, never written. */
+/**
+ * A cluster owned elsewhere: checked, never written. It must already run the add-on with rotation at this poll
+ * interval, the OIDC issuer and workload identity; otherwise the update fails with the `az` commands that fix it.
+ */
 export interface ExistingAksCluster {
-  existing: { clusterName: string; resourceGroupName: string };
+  existing: {
+    /** AKS cluster name. Required. */
+    clusterName: string;
+    /** Resource group of the cluster. Required. */
+    resourceGroupName: string;
+  };
 }
 
+/** Arguments of {@link AksSecretsProvider}. */
 export interface AksSecretsProviderArgs {
+  /** The cluster: created here (`managed`) or checked (`existing`). Required. */
   cluster: ManagedAksCluster | ExistingAksCluster;
-  /** `rotationPollInterval` in seconds (written as "2m"-style). Default 120. */
+  /**
+   * The add-on's `rotationPollInterval` in whole seconds, 5-86400 (written as "2m"-style). Default 120 (the add-on's
+   * 2m). https://learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options
+   */
   rotationPollIntervalSeconds?: number;
 }
 
@@ -48,6 +64,12 @@ export interface AksSecretsProviderArgs {
 export const PRECONDITION_FAILED =
   "existing AKS cluster does not meet the add-on engine's precondition (keyfleet will not rewrite a cluster it does not own; fix it, or set managed: true to adopt it deliberately)";
 
+/**
+ * The AKS engine: the `azure-keyvault-secrets-provider` add-on with rotation, the OIDC issuer and workload identity —
+ * declared on a cluster this stack creates, or checked (never written) on an existing one. Exposes the issuer (for
+ * federated credentials) and a kubeconfig (a Pulumi secret) for the cluster's Kubernetes provider.
+ * https://learn.microsoft.com/azure/aks/csi-secrets-store-driver
+ */
 export class AksSecretsProvider extends pulumi.ComponentResource {
   /** OIDC issuer URL (federated credentials). */
   readonly oidcIssuerUrl: pulumi.Output<string>;

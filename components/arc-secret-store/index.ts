@@ -19,25 +19,35 @@ import {
 
 export * from "./properties.ts";
 
+/**
+ * Arguments of {@link ArcSecretStore}. Settings: https://learn.microsoft.com/azure/azure-arc/kubernetes/secret-store-extension-reference
+ */
 export interface ArcSecretStoreArgs {
-  /** Name of the `Microsoft.Kubernetes/connectedClusters` resource. */
+  /** Name of the `Microsoft.Kubernetes/connectedClusters` resource. Required. */
   clusterName: string;
+  /** Resource group of the Arc cluster. Required. */
   resourceGroupName: string;
-  /** Provider for the cluster's Kubernetes API (cert-manager, trust-manager). */
+  /** Provider for the cluster's Kubernetes API (cert-manager, trust-manager). Required. */
   kubernetesProvider: k8s.Provider;
-  /** Default 3600. */
+  /** `rotationPollIntervalInSeconds`, whole seconds 5-86400. Default 3600 (the extension's). */
   rotationPollIntervalSeconds?: number;
-  /** Default 0. */
+  /** `jitterSeconds`: random delay added to each poll, whole seconds 0-86400. Default 0 (the extension's). */
   jitterSeconds?: number;
-  /** Default true. */
+  /** `enablePartialSecretSync`: write the objects fetched even when others fail. Default true. */
   enablePartialSecretSync?: boolean;
   /** Pin an extension version (x.y.z); turns minor auto-upgrade off. Default: latest on the stable train. */
   version?: string;
-  /** Chart versions. Defaults: {@link CERT_MANAGER_CHART}.version, {@link TRUST_MANAGER_CHART}.version. */
+  /** cert-manager chart version. Default {@link CERT_MANAGER_CHART}.version. */
   certManagerVersion?: string;
+  /** trust-manager chart version. Default {@link TRUST_MANAGER_CHART}.version. */
   trustManagerVersion?: string;
 }
 
+/**
+ * The Arc engine: cert-manager and trust-manager (Helm releases the extension needs first), then the Secret Store
+ * extension (`microsoft.azure.secretstore`) with rotation, jitter, partial sync and an optional pinned version.
+ * https://learn.microsoft.com/azure/azure-arc/kubernetes/secret-store-extension
+ */
 export class ArcSecretStore extends pulumi.ComponentResource {
   /** The extension resource. */
   readonly extension: azure.kubernetesconfiguration.Extension;

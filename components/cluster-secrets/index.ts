@@ -17,72 +17,85 @@ import { SecretSyncSet, type SyncedSecret } from "../secret-sync-set/index.ts";
 import { CRDS_INSTALLED_BY, ENGINES, type Engine } from "../shared/engine.ts";
 import { check, COMPONENT_PREFIX, requireOneOf, slug } from "../shared/validate.ts";
 import { SyncRuntime, type SyncRuntimeArgs } from "../sync-runtime/index.ts";
+import { identityGroups, identityKeyOf } from "./properties.ts";
 import {
-  rolesFor,
   WorkloadIdentity,
   type CreateIdentity,
   type ExistingIdentity,
   type LocalGroundIdentity,
 } from "../workload-identity/index.ts";
 
-/** AKS with the CSI add-on. */
+/** AKS with the CSI add-on ({@link AksSecretsProvider}). */
 export interface AksAddonEngine {
   engine: "aks-addon";
+  /** The AKS cluster: created here or checked. Required. */
   cluster: ManagedAksCluster | ExistingAksCluster;
-  /** Default 120. */
+  /** The add-on's `rotationPollInterval`, seconds. Default 120. */
   rotationPollIntervalSeconds?: number;
 }
-/** Arc with the Secret Store extension. */
+/** Arc with the Secret Store extension ({@link ArcSecretStore}). */
 export interface ArcExtensionEngine {
   engine: "arc-extension";
+  /** Name of the `Microsoft.Kubernetes/connectedClusters` resource. Required. */
   clusterName: string;
+  /** Resource group of the Arc cluster. Required. */
   resourceGroupName: string;
-  /** The Arc cluster's ServiceAccount issuer. */
+  /** The Arc cluster's ServiceAccount issuer. Required. */
   oidcIssuerUrl: pulumi.Input<string>;
-  /** Defaults 3600 / 0 / true / unpinned. */
+  /** `rotationPollIntervalInSeconds`. Default 3600. */
   rotationPollIntervalSeconds?: number;
+  /** `jitterSeconds`. Default 0. */
   jitterSeconds?: number;
+  /** `enablePartialSecretSync`. Default true. */
   enablePartialSecretSync?: boolean;
+  /** Pinned extension version (x.y.z). Default: unpinned (latest on the stable train). */
   version?: string;
 }
-/** keyfleet's bundled runtime. */
+/** keyfleet's bundled runtime ({@link SyncRuntime}). */
 export interface BundledEngine {
   engine: "bundled";
-  /** Required when the identity is created in Azure. */
+  /** The cluster's OIDC issuer. Required when the identity is created in Azure. */
   oidcIssuerUrl?: pulumi.Input<string>;
-  /** Runtime settings (served ServiceAccounts are filled in from `namespaces`). */
+  /** Runtime settings (served ServiceAccounts are filled in from `namespaces`). Required. */
   runtime: Omit<SyncRuntimeArgs, "servedServiceAccounts" | "servedNamespaceDependsOn">;
   /** aks: the CSI add-on is present for mounts; its CRDs are not redeclared. Default false. */
   csiAddonPresent?: boolean;
 }
-/** The one engine of a cluster. */
+/** The one engine of a cluster (a discriminated union on `engine`). */
 export type EngineSpec = AksAddonEngine | ArcExtensionEngine | BundledEngine;
 
 /** A namespace served on the cluster. */
 export interface ServedNamespace {
+  /** Namespace name (a DNS label; created by the component). Required. */
   name: string;
-  /** Required ServiceAccount. */
+  /** The ServiceAccount whose token is exchanged for the vault token. Required. */
   serviceAccount: string;
-  /** Default "SecretSync". */
+  /** Which custom resource describes its Secrets. Default "SecretSync"; "AKVSync" needs the bundled engine. */
   syncKind?: "SecretSync" | "AKVSync";
+  /** The Secrets to keep in step with the vault. Required. */
   secrets: SyncedSecret[];
 }
 
+/** Arguments of {@link ClusterSecrets}. */
 export interface ClusterSecretsArgs {
+  /** The cluster's one engine. Required. */
   engine: EngineSpec;
   /** Secret-reconciling engines already on the cluster. Default []. Any other than `engine.engine` is refused. */
   installedEngines?: Engine[];
   /** Kubeconfig (a Pulumi secret). Required except for aks-addon (read from the cluster). */
   kubeconfig?: pulumi.Input<string>;
+  /** The vault the cluster reads. Required. */
   vault: KeyVault;
+  /** Tenant GUID of the vault and the identities. Required. */
   tenantId: string;
-  /** Required when an identity is created. */
+  /** Subscription GUID (role definition ids). Required when an identity is created. */
   subscriptionId?: string;
   /** Create per cluster / per namespace (in Azure, or on the proving ground), or use an existing client id. */
   identity:
     | (CreateIdentity & { scope?: "cluster" | "namespace" })
     | (LocalGroundIdentity & { scope?: "cluster" | "namespace" })
     | ExistingIdentity;
+  /** The namespaces served on the cluster. Required. */
   namespaces: ServedNamespace[];
   /**
    * The pulumi-kubernetes plugin version this cluster's provider asks the engine for. Default: the version the
@@ -91,7 +104,14 @@ export interface ClusterSecretsArgs {
   kubernetesProviderVersion?: string;
 }
 
+/**
+ * Everything keyfleet declares for one cluster, given its one engine: engine prerequisites (add-on, Arc extension or
+ * the bundled runtime and its CRDs) → Kubernetes provider → namespaces → workload identities and ServiceAccounts →
+ * a SecretSyncSet per namespace. Refuses a second engine on a cluster that already runs another.
+ * https://learn.microsoft.com/azure/aks/csi-secrets-store-identity-access
+ */
 export class ClusterSecrets extends pulumi.ComponentResource {
+  /** The engine declared. */
   readonly engine: Engine;
   /** Client id per identity key ("cluster" or the namespace name). */
   readonly identityClientIds: pulumi.Output<Record<string, string>>;
@@ -146,7 +166,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true },
-      args.kubernetesProviderVersion === undefined ? child : { ...child, version: args.kubernetesProviderVersion },
+      args.kubernetesProviderVersion === undefined
+        ? child
+        : { ...child, version: args.kubernetesProviderVersion },
     );
     const onCluster = { parent: this, provider };
 
@@ -197,19 +219,15 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     }
 
     // Identities: one per cluster, one per namespace, or the existing one.
-    const groups: Array<{ key: string; namespaces: ServedNamespace[] }> =
-      !("existing" in args.identity) && args.identity.scope === "namespace"
-        ? args.namespaces.map((ns) => ({ key: ns.name, namespaces: [ns] }))
-        : [{ key: "cluster", namespaces: args.namespaces }];
+    const scope =
+      !("existing" in args.identity) && args.identity.scope === "namespace" ? "namespace" : "cluster";
+    const groups = identityGroups(name, scope, args.namespaces);
     const identities = new Map<string, WorkloadIdentity>();
     for (const group of groups) {
-      const objectTypes = group.namespaces.flatMap((ns) =>
-        ns.secrets.flatMap((s) => s.objects.map((o) => o.objectType ?? "secret")),
-      );
       identities.set(
         group.key,
         new WorkloadIdentity(
-          group.key === "cluster" ? `${name}-wi` : `${name}-wi-${slug(group.key)}`,
+          group.resourceName,
           {
             identity:
               "create" in args.identity
@@ -220,7 +238,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             vault: args.vault,
             subscriptionId: args.subscriptionId,
             tenantId: args.tenantId,
-            roles: rolesFor(objectTypes),
+            roles: group.roles,
             oidcIssuerUrl: issuer,
             serviceAccounts: group.namespaces.map((ns) => ({ namespace: ns.name, name: ns.serviceAccount })),
             kubernetesProvider: provider,
@@ -232,7 +250,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     }
 
     args.namespaces.forEach((ns, i) => {
-      const identity = identities.get(identities.has(ns.name) ? ns.name : "cluster")!;
+      const identity = identities.get(identityKeyOf(groups, ns.name))!;
       new SecretSyncSet(
         `${name}-${slug(ns.name)}`,
         {

@@ -42,19 +42,24 @@ export interface GeneratedSeedSecretArgs {
 /** Create a vault (https://learn.microsoft.com/azure/key-vault/general/rbac-guide). */
 export interface CreateVaultArgs {
   mode: "create";
-  /** Vault name, 3-24 chars, globally unique. */
+  /** Vault name, 3-24 chars (letters, digits, single '-'), globally unique. Required. */
   vaultName: string;
+  /** Resource group of the vault. Required. */
   resourceGroupName: pulumi.Input<string>;
+  /** Azure region. Required. */
   location: pulumi.Input<string>;
-  /** Tenant GUID. */
+  /** Tenant GUID. Required. */
   tenantId: string;
-  /** Subscription GUID (for the outputs). */
+  /** Subscription GUID (for the outputs). Required. */
   subscriptionId: string;
   /** Default "standard". */
   sku?: "standard" | "premium";
-  /** 7-90. Default 90. */
+  /** Soft-delete retention in days, 7-90. Default 90. Purge protection is always on. */
   softDeleteRetentionDays?: number;
-  /** Default: Deny all but AzureServices. */
+  /**
+   * Firewall rules. Default: deny all but trusted Azure services.
+   * https://learn.microsoft.com/azure/key-vault/general/network-security
+   */
   networkRules?: VaultNetworkRulesArgs;
   /** Default {}. */
   tags?: Record<string, string>;
@@ -65,8 +70,11 @@ export interface CreateVaultArgs {
 /** Reference a vault this stack does not own; it is read (never written) and must have RBAC authorization on. */
 export interface ExistingVaultArgs {
   mode: "existing";
+  /** Name of the existing vault. Required. */
   vaultName: string;
+  /** Its resource group. Required. */
   resourceGroupName: string;
+  /** Its subscription GUID. Required. */
   subscriptionId: string;
 }
 
@@ -77,8 +85,9 @@ export interface ExistingVaultArgs {
  */
 export interface LocalVaultArgs {
   mode: "local";
+  /** The local vault's name (the proving ground's `vault.vaultName`). Required. */
   vaultName: string;
-  /** Base URL of the local vault endpoint. */
+  /** Base URL of the local vault endpoint. Required. */
   vaultUri: string;
   /** The proving ground's description file (env.json) the local providers read; required with seedSecrets. */
   ground?: pulumi.Input<string>;
@@ -86,7 +95,7 @@ export interface LocalVaultArgs {
   seedSecrets?: Array<SeedSecretArgs | GeneratedSeedSecretArgs>;
 }
 
-/** One of the three vault modes. */
+/** Arguments of {@link KeyVault}: one of the three vault modes, told apart by `mode`. */
 export type KeyVaultArgs = CreateVaultArgs | ExistingVaultArgs | LocalVaultArgs;
 
 /** Message when an existing vault uses access policies instead of Azure RBAC. */
@@ -94,6 +103,12 @@ export const RBAC_OFF_MESSAGE =
   "uses access policies (enableRbacAuthorization is false); role assignments would not grant access. " +
   "Turn Azure RBAC on: az keyvault update --name <vault> --enable-rbac-authorization true";
 
+/**
+ * The vault a fleet reads: created with Azure RBAC authorization, soft delete, purge protection and network rules
+ * (seed secrets written as Pulumi secrets), referenced when it exists (RBAC authorization checked, never written),
+ * or the proving ground's local vault. Pass it to WorkloadIdentity and SecretSyncSet, which scope roles to
+ * `vaultId` and name `vaultName`. https://learn.microsoft.com/azure/key-vault/general/rbac-guide
+ */
 export class KeyVault extends pulumi.ComponentResource {
   /** Vault name (the SecretProviderClass `keyvaultName`). */
   readonly vaultName: pulumi.Output<string>;

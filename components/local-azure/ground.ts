@@ -94,7 +94,7 @@ export function failure(operation: string, target: string, error: unknown, groun
     operation,
     target,
     {
-      ...(typeof code === "string" ? { code } : {}),
+      code: typeof code === "string" ? code : undefined,
       detail: unreachable
         ? `the proving ground's stand-in does not answer; is the ground described at ${ground ?? "its env.json"} running? (npm run local:up)`
         : error instanceof Error

@@ -60,7 +60,7 @@ const VAULT_SCOPE =
 export function parseVaultScope(scope: string): { vaultName: string; objectScope?: string } | undefined {
   const match = VAULT_SCOPE.exec(scope);
   if (!match) return undefined;
-  return { vaultName: match[1]!, ...(match[2] ? { objectScope: match[2] } : {}) };
+  return { vaultName: match[1]!, objectScope: match[2] || undefined };
 }
 
 /** The GUID at the end of a role definition id (pure). */
@@ -149,7 +149,7 @@ export const roleAssignmentHandler: Handler<RoleAssignmentInputs, RoleAssignment
           principalId: inputs.principalId,
           role: roleGuid(inputs.roleDefinitionId),
           vaultName: scope.vaultName,
-          ...(scope.objectScope ? { scope: scope.objectScope } : {}),
+          scope: scope.objectScope || undefined,
         });
         return { id: assignment.id, outs: { ...inputs, vaultName: scope.vaultName } };
       });

@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import type * as pulumi from "@pulumi/pulumi";
+import { withoutUndefined } from "../../shared/objects.ts";
 import { diffSecret } from "./diff.ts";
 import { failure, isNotFound, statusOf, withGround } from "./ground.ts";
 import type { Handler } from "./handler.ts";
@@ -83,18 +84,16 @@ function outputsOf(
   value: string,
   written: { version: string; secretUri: string; secretUriWithVersion: string },
 ): SecretOutputs {
-  return {
+  // Outputs travel as a protobuf Struct, which has no undefined: absent keys stay absent.
+  return withoutUndefined({
     ground: inputs.ground,
     vaultName: inputs.vaultName,
     secretName: inputs.secretName,
-    properties: {
-      value,
-      ...(inputs.properties.contentType ? { contentType: inputs.properties.contentType } : {}),
-    },
-    ...(inputs.generateValueLength !== undefined ? { generateValueLength: inputs.generateValueLength } : {}),
+    properties: withoutUndefined({ value, contentType: inputs.properties.contentType || undefined }),
+    generateValueLength: inputs.generateValueLength,
     enabled: true,
     ...written,
-  };
+  });
 }
 
 /** The vault secret handler. */
@@ -124,7 +123,10 @@ export const secretHandler: Handler<SecretInputs, SecretOutputs> = {
             id,
             props: {
               ...props,
-              properties: { value: props.properties.value, ...(contentType ? { contentType } : {}) },
+              properties: withoutUndefined({
+                value: props.properties.value,
+                contentType: contentType || undefined,
+              }),
               version: current.properties.version ?? props.version,
               enabled: current.properties.enabled !== false,
               secretUriWithVersion: current.properties.id ?? props.secretUriWithVersion,

@@ -22,11 +22,13 @@ import {
 
 export * from "./properties.ts";
 
+/** Arguments of {@link SecretSyncSet}. */
 export interface SecretSyncSetArgs {
-  /** Engine serving this namespace (decides which objects are declared). */
+  /** Engine serving this namespace (decides which objects are declared). Required. */
   engine: Engine;
+  /** The namespace (a DNS label) the objects and the Secrets live in. Required. */
   namespace: string;
-  /** ServiceAccount whose token is exchanged (required). */
+  /** ServiceAccount whose token is exchanged. Required. */
   serviceAccountName: string;
   /** Default "SecretSync". "AKVSync" needs engine bundled. */
   syncKind?: "SecretSync" | "AKVSync";
@@ -34,8 +36,9 @@ export interface SecretSyncSetArgs {
   vault: KeyVault;
   /** The identity used (its client id becomes `clientID`). */
   identity: WorkloadIdentity;
-  /** Tenant (`tenantID`). */
+  /** Tenant (`tenantID`). Required. */
   tenantId: string;
+  /** The Kubernetes Secrets to keep in step with the vault, each from one or more vault objects. Required. */
   secrets: SyncedSecret[];
   /** CRDs, namespace and ServiceAccount the objects wait for. Default []. */
   dependsOn?: pulumi.Resource[];
@@ -43,6 +46,11 @@ export interface SecretSyncSetArgs {
   akvSyncName?: string;
 }
 
+/**
+ * For one namespace, the objects that make its engine sync Secrets from the vault: a SecretProviderClass and a
+ * SecretSync per Secret (arc-extension, bundled), a SecretProviderClass with CSI `secretObjects` (aks-addon), or
+ * one AKVSync (bundled). https://learn.microsoft.com/azure/azure-arc/kubernetes/secret-store-extension#configure-the-sse
+ */
 export class SecretSyncSet extends pulumi.ComponentResource {
   constructor(name: string, args: SecretSyncSetArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:SecretSyncSet`, name, {}, opts);
@@ -102,7 +110,7 @@ export class SecretSyncSet extends pulumi.ComponentResource {
             spec: identity.apply((id) => ({
               provider: "azure",
               parameters: spcParameters(id, secret.objects),
-              ...(args.engine === "aks-addon" ? { secretObjects: csiSecretObjects(secret) } : {}),
+              secretObjects: args.engine === "aks-addon" ? csiSecretObjects(secret) : undefined,
             })),
           },
           child,

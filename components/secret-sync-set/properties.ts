@@ -3,6 +3,7 @@
  * SecretProviderClass parameters, SecretSync specs, CSI-driver `secretObjects` (add-on engine) and AKVSync specs.
  */
 import { stringify } from "yaml";
+import { withoutUndefined } from "../../shared/objects.ts";
 
 /** Annotation a Secret carries so Reloader-style restarts fire when it changes. */
 export const RESTART_MATCH_ANNOTATION = "reloader.stakater.com/match";
@@ -56,8 +57,8 @@ export function spcObjectsParameter(objects: readonly SyncedObject[]): string {
       objectName: o.objectName,
       objectType: o.objectType ?? "secret",
       objectAlias: objectAlias(o),
-      ...(o.objectVersion ? { objectVersion: o.objectVersion } : {}),
-      ...((o.versionHistory ?? 1) > 1 ? { objectVersionHistory: o.versionHistory } : {}),
+      objectVersion: o.objectVersion || undefined,
+      objectVersionHistory: (o.versionHistory ?? 1) > 1 ? o.versionHistory : undefined,
     }),
   );
   return stringify({ array: items });
@@ -127,18 +128,18 @@ export function csiSecretObjects(secret: SyncedSecret) {
 
 /** One AKVSync `spec.objects[]` item: always the compound form, so configured data keys are kept. */
 export function akvSyncItem(secret: SyncedSecret) {
-  return {
+  return withoutUndefined({
     kubernetesSecretName: secret.name,
     kubernetesSecretType: secret.type ?? "Opaque",
-    ...(secret.restartWorkloads ? { annotations: secretAnnotations(secret) } : {}),
-    mapping: secret.objects.map((o) => ({
-      dataKey: objectAlias(o),
-      ...((o.objectType ?? "secret") === "cert"
-        ? { certInAKV: o.objectName }
-        : { secretInAKV: o.objectName }),
-      ...(o.objectVersion ? { version: o.objectVersion } : {}),
-    })),
-  };
+    annotations: secret.restartWorkloads ? secretAnnotations(secret) : undefined,
+    mapping: secret.objects.map((o) =>
+      withoutUndefined({
+        dataKey: objectAlias(o),
+        [o.objectType === "cert" ? "certInAKV" : "secretInAKV"]: o.objectName,
+        version: o.objectVersion || undefined,
+      }),
+    ),
+  });
 }
 
 /** AKVSync `spec`. */

@@ -28,18 +28,19 @@ import {
 export * from "./rbac.ts";
 export * from "./workload.ts";
 
-/** Rotation settings handed to the runtime as environment. */
+/** Rotation settings handed to the runtime as environment (docs/sync-runtime.md lists the variables). */
 export interface RuntimeSettings {
-  /** Default 300. */
+  /** Seconds between polls of one SecretSync. The fleet configuration's default is 300. */
   rotationPollIntervalSeconds: number;
-  /** Default 30. */
+  /** Upper bound of the random delay added to each poll, seconds. The fleet configuration's default is 30. */
   jitterSeconds: number;
-  /** Default true. */
+  /** Write the items fetched even when others fail. The fleet configuration's default is true. */
   enablePartialSecretSync: boolean;
-  /** Vault read budget per 10 s. Default 4000. */
+  /** Vault read budget per 10 s per vault for this runtime. The fleet configuration's default is 200. */
   vaultRequestsPer10s: number;
 }
 
+/** Arguments of {@link SyncRuntime}. */
 export interface SyncRuntimeArgs {
   /** Runtime namespace. Default "keyfleet-system". */
   namespace?: string;
@@ -51,10 +52,11 @@ export interface SyncRuntimeArgs {
   delivery: RuntimeDelivery;
   /** Default 2 (one leader). */
   replicas?: number;
-  /** ServiceAccounts the runtime may request tokens for (one Role per namespace). */
+  /** ServiceAccounts the runtime may request tokens for (one Role per namespace). Required. */
   servedServiceAccounts: ServiceAccountRef[];
   /** Resources that must exist before the per-namespace Roles (the served namespaces). Default []. */
   servedNamespaceDependsOn?: pulumi.Resource[];
+  /** Rotation settings. Required. */
   settings: RuntimeSettings;
   /** Extra plain env (e.g. local endpoints). Default {}. */
   env?: Record<string, string>;
@@ -76,6 +78,11 @@ export const RUNTIME_LABELS = {
 /** Kubernetes object name of the runtime's Deployment, ServiceAccount, roles. */
 export const RUNTIME_NAME = "keyfleet-sync-runtime";
 
+/**
+ * keyfleet's bundled reconciler in one cluster: the CRDs the cluster does not already have, the runtime namespace,
+ * least-privilege RBAC (TokenRequest only for the served ServiceAccounts), a Deployment with probes and leader
+ * election, a PodDisruptionBudget and a metrics Service. https://kubernetes.io/docs/reference/access-authn-authz/rbac/
+ */
 export class SyncRuntime extends pulumi.ComponentResource {
   /** The CRDs declared here (SecretSyncSet objects wait for them). */
   readonly crds: k8s.apiextensions.v1.CustomResourceDefinition[];
@@ -226,11 +233,10 @@ export class SyncRuntime extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: RUNTIME_NAME,
               automountServiceAccountToken: true,
-              ...("bundle" in args.delivery
-                ? {
-                    initContainers: [unpackContainer(args.delivery.nodeImage, args.delivery.imagePullPolicy)],
-                  }
-                : {}),
+              initContainers:
+                "bundle" in args.delivery
+                  ? [unpackContainer(args.delivery.nodeImage, args.delivery.imagePullPolicy)]
+                  : undefined,
               containers: [runtimeContainer({ delivery: args.delivery, env, ports })],
               volumes,
             },

@@ -104,10 +104,10 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
     image: bundled
       ? (input.delivery as { nodeImage: string }).nodeImage
       : (input.delivery as { image: string }).image,
-    ...(input.delivery.imagePullPolicy ? { imagePullPolicy: input.delivery.imagePullPolicy } : {}),
-    ...(bundled
-      ? { command: ["node", ...RUNTIME_NODE_FLAGS, `${UNPACKED_PATH}/${UNPACKED_FILE}`, "run"] }
-      : {}),
+    imagePullPolicy: input.delivery.imagePullPolicy || undefined,
+    command: bundled
+      ? ["node", ...RUNTIME_NODE_FLAGS, `${UNPACKED_PATH}/${UNPACKED_FILE}`, "run"]
+      : undefined,
     env: [
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
@@ -134,7 +134,7 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     },
-    ...(bundled ? { volumeMounts: [{ name: "runtime", mountPath: UNPACKED_PATH, readOnly: true }] } : {}),
+    volumeMounts: bundled ? [{ name: "runtime", mountPath: UNPACKED_PATH, readOnly: true }] : undefined,
   };
 }
 
@@ -152,7 +152,7 @@ export function unpackContainer(
   return {
     name: "unpack-runtime",
     image: nodeImage,
-    ...(imagePullPolicy ? { imagePullPolicy } : {}),
+    imagePullPolicy: imagePullPolicy || undefined,
     command: ["node", "-e", script],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
     securityContext: {

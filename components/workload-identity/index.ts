@@ -36,11 +36,14 @@ import {
 
 export * from "./properties.ts";
 
-/** Create a new identity in Azure. */
+/** Create a new user-assigned managed identity in Azure. */
 export interface CreateIdentity {
   create: {
+    /** Resource group of the identity. Required. */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region. Required. */
     location: pulumi.Input<string>;
+    /** Default {}. */
     tags?: Record<string, string>;
   };
 }
@@ -53,9 +56,13 @@ export interface LocalGroundIdentity {
 }
 /** Use an identity managed elsewhere (no Azure resources are created for it). */
 export interface ExistingIdentity {
-  existing: { clientId: pulumi.Input<string> };
+  existing: {
+    /** Its client id (a GUID). Required. */
+    clientId: pulumi.Input<string>;
+  };
 }
 
+/** Arguments of {@link WorkloadIdentity}. */
 export interface WorkloadIdentityArgs {
   /** Create the identity (in Azure, or on the proving ground) or use an existing one. */
   identity: CreateIdentity | LocalGroundIdentity | ExistingIdentity;
@@ -77,6 +84,12 @@ export interface WorkloadIdentityArgs {
   serviceAccountDependsOn?: pulumi.Resource[];
 }
 
+/**
+ * A workload identity for one cluster or namespace: a user-assigned managed identity with role assignments scoped to
+ * the vault (Key Vault Secrets User; Reader only when asked; never Officer or Administrator), one federated identity
+ * credential per ServiceAccount (chained: Azure refuses parallel writes on one identity), and the annotated
+ * ServiceAccounts. https://learn.microsoft.com/azure/aks/workload-identity-overview
+ */
 export class WorkloadIdentity extends pulumi.ComponentResource {
   /** Client id (the SecretProviderClass `clientID`). */
   readonly clientId: pulumi.Output<string>;

@@ -80,8 +80,7 @@ export function rolesFor(objectTypes: readonly string[]): VaultRole[] {
 
 /** Annotations of a workload-identity ServiceAccount. */
 export function serviceAccountAnnotations(clientId: string, tenantId?: string): Record<string, string> {
-  return {
-    "azure.workload.identity/client-id": clientId,
-    ...(tenantId ? { "azure.workload.identity/tenant-id": tenantId } : {}),
-  };
+  const annotations: Record<string, string> = { "azure.workload.identity/client-id": clientId };
+  if (tenantId) annotations["azure.workload.identity/tenant-id"] = tenantId;
+  return annotations;
 }

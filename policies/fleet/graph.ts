@@ -95,9 +95,8 @@ function addonObservation(r: GraphResource): EngineObservation | undefined {
     pollSeconds,
     jitterSeconds: 0,
     rotationEnabled: booleanSetting(at(addon, "config.enableSecretRotation")) ?? false,
-    ...(pollSeconds === undefined
-      ? { missing: `rotationPollInterval "${poll}" is not a duration such as "2m"` }
-      : {}),
+    missing:
+      pollSeconds === undefined ? `rotationPollInterval "${poll}" is not a duration such as "2m"` : undefined,
   };
 }
 
@@ -121,7 +120,7 @@ function extensionObservation(r: GraphResource): EngineObservation | undefined {
       ...base,
       pollSeconds,
       jitterSeconds,
-      ...(missing ? { missing } : {}),
+      missing: missing || undefined,
     };
   }
   if (type === ExtensionType.csiProvider) {
@@ -135,7 +134,7 @@ function extensionObservation(r: GraphResource): EngineObservation | undefined {
       pollSeconds,
       jitterSeconds: 0,
       rotationEnabled: booleanSetting(settings["secrets-store-csi-driver.enableSecretRotation"]) ?? false,
-      ...(pollSeconds === undefined ? { missing: `rotationPollInterval "${poll}" is not a duration` } : {}),
+      missing: pollSeconds === undefined ? `rotationPollInterval "${poll}" is not a duration` : undefined,
     };
   }
   return undefined;
@@ -169,7 +168,7 @@ function runtimeObservation(r: GraphResource): EngineObservation | undefined {
     name: r.name,
     pollSeconds,
     jitterSeconds,
-    ...(missing ? { missing } : {}),
+    missing: missing || undefined,
   };
 }
 
@@ -191,13 +190,11 @@ function componentAddonObservation(
     name: r.name,
     pollSeconds,
     jitterSeconds: 0,
-    ...(pollSeconds === undefined
-      ? {
-          missing:
-            "the add-on runs on an existing AKS cluster and the graph does not show its rotationPollInterval " +
-            "(the AksSecretsProvider component should register rotationPollIntervalSeconds as a property)",
-        }
-      : {}),
+    missing:
+      pollSeconds === undefined
+        ? "the add-on runs on an existing AKS cluster and the graph does not show its rotationPollInterval " +
+          "(the AksSecretsProvider component should register rotationPollIntervalSeconds as a property)"
+        : undefined,
   };
 }
 

@@ -87,7 +87,7 @@ function common(v: Record<string, string | boolean | undefined>, env: NodeJS.Pro
     help: v.help === true,
     pulumi,
     packDir: (v["policy-pack"] as string | undefined) ?? "policies",
-    ...(packConfig ? { packConfig } : {}),
+    packConfig: packConfig || undefined,
   };
 }
 
@@ -119,7 +119,7 @@ export function parsePrCheckArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   return {
     ...c,
     base,
-    ...(stacks ? { stacks } : {}),
+    stacks,
     all: v.all === true,
     outDir: (v.out as string | undefined) ?? ".keyfleet/pr-check",
   };

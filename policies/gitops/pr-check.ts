@@ -76,7 +76,7 @@ export async function runPrCheck(argv: string[], io: CommandIo, deps: GitopsDeps
     const policies = await packPolicies(deps);
     const pack = {
       packDir: path.resolve(deps.cwd, args.packDir),
-      ...(args.packConfig ? { configFile: path.resolve(deps.cwd, args.packConfig) } : {}),
+      configFile: args.packConfig ? path.resolve(deps.cwd, args.packConfig) : undefined,
     };
     const outDir = path.resolve(deps.cwd, args.outDir);
     mkdirSync(outDir, { recursive: true });

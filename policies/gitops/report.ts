@@ -105,7 +105,7 @@ export function judgeStack(
       .map((r) => ({ op: r.op, type: r.type, name: r.name, urn: r.urn, changedPaths: r.changedPaths })),
     violations: preview.violations,
     vaultPlans: plans.map(planJson),
-    ...(plans.length > 0 ? { planSvg: svgFile } : {}),
+    planSvg: plans.length > 0 ? svgFile : undefined,
     rollout,
     errors: preview.errors,
     passed: failures.length === 0,

@@ -125,7 +125,7 @@ export async function runRollout(argv: string[], io: CommandIo, deps: RolloutDep
     const policies = await packPolicies(deps);
     const pack = {
       packDir: path.resolve(deps.cwd, args.packDir),
-      ...(args.packConfig ? { configFile: path.resolve(deps.cwd, args.packConfig) } : {}),
+      configFile: args.packConfig ? path.resolve(deps.cwd, args.packConfig) : undefined,
     };
     const preview = await previewStack(runner, args.stack, pack, policies);
     const blocking = [

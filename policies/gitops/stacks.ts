@@ -1,7 +1,7 @@
 /**
  * Which stacks a change touches: a stack's own configuration file (`stacks/Pulumi.<stack>.yaml`) changes only that
- * stack; the program, components, policy pack, sync runtime (its bundle is deployed) or the project and package
- * files change every stack; documentation and tests change none. The file list comes from git.
+ * stack; the program, components, policy pack, sync runtime (its bundle is deployed), the shared vocabulary or the
+ * project and package files change every stack; documentation and tests change none. The file list comes from git.
  */
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -16,6 +16,7 @@ export const PROGRAM_PATHS = [
   "components/",
   "policies/",
   "sync-runtime/",
+  "shared/",
 ] as const;
 
 const STACK_FILE = /^stacks\/Pulumi\.([^/]+)\.ya?ml$/;

@@ -38,13 +38,9 @@ export function violationsFromPolicyEvents(
         enforcementLevel: level,
         message: messageOf(p.message ?? "", rule),
         remediation: rule?.remediationSteps ?? "",
-        ...(p.resourceUrn
-          ? {
-              urn: p.resourceUrn,
-              resourceName: nameOfUrn(p.resourceUrn),
-              resourceType: typeOfUrn(p.resourceUrn),
-            }
-          : {}),
+        urn: p.resourceUrn || undefined,
+        resourceName: p.resourceUrn ? nameOfUrn(p.resourceUrn) : undefined,
+        resourceType: p.resourceUrn ? typeOfUrn(p.resourceUrn) : undefined,
       };
     });
 }

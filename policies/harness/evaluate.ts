@@ -124,7 +124,7 @@ function policyResources(
       name: r.name,
       urn: r.urn,
       props: unknownChecking(props.get(r.urn)!),
-      opts: { ...BASE_OPTS, ...(r.parent ? { parent: r.parent } : {}) },
+      opts: { ...BASE_OPTS, parent: r.parent || undefined },
       dependencies: [],
       propertyDependencies: {},
       isType: () => false,
@@ -189,8 +189,9 @@ export async function evaluatePolicies(
         enforcementLevel,
         description: policy.description,
         message,
-        ...(urn ? { urn } : {}),
-        ...(resource ? { resourceName: resource.name, resourceType: resource.type } : {}),
+        urn: urn || undefined,
+        resourceName: resource?.name,
+        resourceType: resource?.type,
       });
     };
     const run = async (fn: () => Promise<void> | void, urn?: string) => {
@@ -238,7 +239,7 @@ function resourceArgs(
     name: r.name,
     urn: r.urn,
     props: unknownChecking(props),
-    opts: { ...BASE_OPTS, ...(r.parent ? { parent: r.parent } : {}) },
+    opts: { ...BASE_OPTS, parent: r.parent || undefined },
     stackTags: new Map(),
     isType: (cls) => (cls as { __pulumiType?: string }).__pulumiType === r.type,
     asType: (cls) =>

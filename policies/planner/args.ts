@@ -137,14 +137,14 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   return {
     help: false,
     stack,
-    ...(v.vault !== undefined ? { vault: v.vault as string } : {}),
+    vault: v.vault !== undefined ? (v.vault as string) : undefined,
     risk: fraction("risk", v.risk as string | undefined, JITTER_MODEL_DEFAULTS.risk),
     vaultLimitPer10s: positive(
       "vault-limit",
       v["vault-limit"] as string | undefined,
       JITTER_MODEL_DEFAULTS.vaultLimitPer10s,
     ),
-    ...(v.out !== undefined ? { out: v.out as string } : {}),
+    out: v.out !== undefined ? (v.out as string) : undefined,
     json: v.json === true,
   };
 }

@@ -156,7 +156,7 @@ export function splitIntoWaves(bursts: readonly VaultBurst[]): WavePlan {
     for (const [vault, objects] of tooBig) {
       oversized.push({
         cluster: unit.cluster,
-        ...(unit.read ? { read: unit.read } : {}),
+        read: unit.read || undefined,
         vault,
         objects,
         headroomPerSecond: headroom.get(vault)!,

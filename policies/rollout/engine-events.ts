@@ -68,9 +68,9 @@ function state(s: EventState | null | undefined): PreviewResourceState | undefin
   return {
     urn: s.urn,
     type: s.type,
-    ...(s.parent ? { parent: s.parent } : {}),
-    ...(s.provider ? { provider: s.provider } : {}),
-    ...(s.inputs ? { inputs: withSecretsBlinded(s.inputs) as Props } : {}),
+    parent: s.parent || undefined,
+    provider: s.provider || undefined,
+    inputs: s.inputs ? (withSecretsBlinded(s.inputs) as Props) : undefined,
   };
 }
 
@@ -83,11 +83,11 @@ function stepOf(pre: StepMetadata): PreviewStep {
   return {
     op: pre.op,
     urn: pre.urn,
-    ...(pre.provider ? { provider: pre.provider } : {}),
-    ...(oldState ? { oldState } : {}),
-    ...(newState ? { newState } : {}),
-    ...(pre.diffs?.length ? { diffReasons: pre.diffs } : {}),
-    ...(pre.keys?.length ? { replaceReasons: pre.keys } : {}),
+    provider: pre.provider || undefined,
+    oldState,
+    newState,
+    diffReasons: pre.diffs?.length ? pre.diffs : undefined,
+    replaceReasons: pre.keys?.length ? pre.keys : undefined,
     detailedDiff: pre.detailedDiff
       ? Object.fromEntries(
           Object.entries(pre.detailedDiff).map(([k, v]) => [k, { kind: v.diffKind, inputDiff: v.inputDiff }]),
@@ -126,7 +126,7 @@ export function digestFromEngineEvents(text: string): { digest: PreviewDigest; p
     const diag = event.diagnosticEvent;
     if (diag && (diag.severity === "error" || diag.severity === "warning")) {
       diagnostics.push({
-        ...(diag.urn ? { urn: diag.urn } : {}),
+        urn: diag.urn || undefined,
         message: `${diag.prefix ?? ""}${diag.message ?? ""}`,
         severity: diag.severity,
       });
@@ -134,5 +134,5 @@ export function digestFromEngineEvents(text: string): { digest: PreviewDigest; p
     if (event.policyEvent) policyEvents.push(event.policyEvent);
     if (event.summaryEvent?.resourceChanges) changeSummary = event.summaryEvent.resourceChanges;
   }
-  return { digest: { steps, diagnostics, ...(changeSummary ? { changeSummary } : {}) }, policyEvents };
+  return { digest: { steps, diagnostics, changeSummary }, policyEvents };
 }

@@ -10,7 +10,7 @@ import { ChangeOp, diffPaths, type ChangeSet, type ResourceChange } from "./chan
 const REPLACE_PATHS = ["metadata.name", "metadata.namespace", "apiVersion", "kind"];
 
 function links(r: HarnessResource): Pick<ResourceChange, "parent" | "provider"> {
-  return { ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) };
+  return { parent: r.parent || undefined, provider: r.provider || undefined };
 }
 
 /** The change set between two captures of one stack (URN order). */

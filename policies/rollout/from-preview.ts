@@ -156,10 +156,10 @@ function foldSteps(urn: string, steps: readonly PreviewStep[]): ResourceChange {
     type: state?.type ?? typeOfUrn(urn),
     name: nameOfUrn(urn),
     op,
-    ...(parent ? { parent } : {}),
-    ...(provider ? { provider } : {}),
-    ...(oldInputs ? { oldInputs } : {}),
-    ...(newInputs ? { newInputs } : {}),
+    parent: parent || undefined,
+    provider: provider || undefined,
+    oldInputs,
+    newInputs,
     changedPaths: changedPaths(op, steps),
   };
 }

@@ -87,7 +87,7 @@ export async function restartsDemo(
         annotations: { [ReloaderAnnotation.match]: "true" },
         data: [{ sourcePath: name, targetKey: "value" }],
       },
-      ...(forceSynchronization !== undefined ? { forceSynchronization } : {}),
+      forceSynchronization,
     });
   const syncedVersions = async () =>
     Promise.all(

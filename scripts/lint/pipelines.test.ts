@@ -11,7 +11,9 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { USAGE } from "../../bin/cli.ts";
+import { parse as parseYaml } from "yaml";
 import { parseDriftArgs, parsePrCheckArgs, parseRolloutArgs } from "../../policies/gitops/args.ts";
+import { PROGRAM_PATHS } from "../../policies/gitops/stacks.ts";
 import { REPO_ROOT } from "../local/paths.ts";
 import { Progress } from "../local/progress.ts";
 import { ensureActionlint, ensureCheckJsonschema } from "./linters.ts";
@@ -82,6 +84,27 @@ describe("pipeline examples", () => {
     const broken = path.join(scratch, "broken-azure.yml");
     writeFileSync(broken, "trigger: none\nstagess:\n  - stage: a\n");
     assert.equal((await run(checkJsonschema, [...SCHEMA_FLAGS, broken])).code, 1);
+  });
+
+  it("PR and deploy pipelines trigger on exactly the paths that change a stack (PROGRAM_PATHS)", () => {
+    const expected = PROGRAM_PATHS.map((p) => p.replace(/\/$/, "")).sort();
+    const read = (f: string) =>
+      parseYaml(readFileSync(path.join(REPO_ROOT, f), "utf8")) as Record<string, unknown>;
+    const github = (on: { paths?: string[] } | undefined) =>
+      (on?.paths ?? []).map((p) => p.replace(/\/\*\*$/, ""));
+    for (const f of GITHUB.filter((f) => !f.endsWith("drift.yml"))) {
+      const on = read(f).on as { pull_request?: { paths?: string[] }; push?: { paths?: string[] } };
+      assert.deepEqual(github(on.pull_request ?? on.push).sort(), expected, f);
+    }
+    for (const f of AZURE.filter((f) => !f.endsWith("drift.yml"))) {
+      const doc = read(f) as {
+        pr?: { paths?: { include?: string[] } };
+        trigger?: { paths?: { include?: string[] } };
+      };
+      const paths = (doc.pr !== undefined && typeof doc.pr === "object" ? doc.pr : doc.trigger)?.paths
+        ?.include;
+      assert.deepEqual([...(paths ?? [])].sort(), expected, f);
+    }
   });
 
   it("calls only keyfleet commands and flags the CLI accepts", () => {

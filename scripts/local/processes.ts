@@ -103,8 +103,8 @@ export async function probeOnce(probe: Probe, logFile: string, logOffset = 0): P
       const tls = probe.tls
         ? {
             ca: readFileSync(probe.tls.caFile),
-            ...(probe.tls.certFile ? { cert: readFileSync(probe.tls.certFile) } : {}),
-            ...(probe.tls.keyFile ? { key: readFileSync(probe.tls.keyFile) } : {}),
+            cert: probe.tls.certFile ? readFileSync(probe.tls.certFile) : undefined,
+            key: probe.tls.keyFile ? readFileSync(probe.tls.keyFile) : undefined,
           }
         : undefined;
       if (probe.url.startsWith("https:")) {

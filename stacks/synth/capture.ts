@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import { withoutUndefined } from "../../shared/objects.ts";
 import type { CrdManifest } from "../../components/sync-runtime/index.ts";
 import { loadFleetConfig, stackConfigPath } from "../config/load.ts";
 import { configuredKeys, MissingSecretConfigError, missingSecrets } from "../config/secrets.ts";
@@ -131,17 +132,19 @@ export async function captureStackDetailed(
       false,
     );
     recordRegistrations((r) =>
-      recorded.push({
-        type: r.type,
-        name: r.name,
-        urn: mockUrn(stackName, r.parent, r.type, r.name),
-        ...(r.parent ? { parent: r.parent } : {}),
-        custom: r.custom,
-        inputs: r.inputs,
-        secretPaths: r.secretPaths,
-        ...(r.provider ? { provider: r.provider.split("::").slice(0, -1).join("::") } : {}),
-        dependsOn: r.dependencies,
-      }),
+      recorded.push(
+        withoutUndefined({
+          type: r.type,
+          name: r.name,
+          urn: mockUrn(stackName, r.parent, r.type, r.name),
+          parent: r.parent || undefined,
+          custom: r.custom,
+          inputs: r.inputs,
+          secretPaths: r.secretPaths,
+          provider: r.provider ? r.provider.split("::").slice(0, -1).join("::") : undefined,
+          dependsOn: r.dependencies,
+        }),
+      ),
     );
     const outputs = await pulumi.runtime.runInPulumiStack(async () =>
       defineFleet({

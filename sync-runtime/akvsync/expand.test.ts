@@ -132,7 +132,7 @@ describe("planAkvSync", () => {
       ownerReferences: [{ apiVersion: "v", kind: "AKVSync", name: "app", uid: "uid-1", controller: true }],
       annotations: { "keyfleet.io/akvsync-secret": secret },
     },
-    ...(secretType ? { secretType } : {}),
+    secretType: secretType || undefined,
   });
   const plan = (objects: unknown[], existing: ExistingObject[]) => {
     const validation = validateAkvSync({ ...top, objects });

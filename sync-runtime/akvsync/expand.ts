@@ -143,8 +143,8 @@ function layoutSingle(item: SingleObjectItem): {
     objectName: item.objectName,
     objectAlias: item.objectName,
     objectType: "secret",
-    ...(history !== undefined && history > 1 ? { objectVersionHistory: history } : {}),
-    ...(item.objectKind === "cert" ? { objectFormat: "pem" as const } : {}),
+    objectVersionHistory: history !== undefined && history > 1 ? history : undefined,
+    objectFormat: item.objectKind === "cert" ? ("pem" as const) : undefined,
   };
   const count = history ?? 1;
   if (item.secretType === SecretType.tls && history !== undefined) {
@@ -189,7 +189,7 @@ function layoutCompound(item: CompoundItem): {
         objectAlias: alias,
         objectType: "secret",
         objectVersion: entry.version,
-        ...(entry.objectKind === "cert" || existing?.objectFormat ? { objectFormat: "pem" as const } : {}),
+        objectFormat: entry.objectKind === "cert" || existing?.objectFormat ? ("pem" as const) : undefined,
       });
     }
   }
@@ -197,8 +197,8 @@ function layoutCompound(item: CompoundItem): {
     objectName: name,
     objectAlias: name,
     objectType: "secret",
-    ...(seen.count > 1 ? { objectVersionHistory: seen.count } : {}),
-    ...(seen.pem ? { objectFormat: "pem" as const } : {}),
+    objectVersionHistory: seen.count > 1 ? seen.count : undefined,
+    objectFormat: seen.pem ? ("pem" as const) : undefined,
   }));
   objects.push(...pinned.values());
   const data: SecretData = item.mapping.map((entry) =>
@@ -246,12 +246,12 @@ export function expandItem(
     spec: {
       serviceAccountName: spec.serviceAccountName,
       secretProviderClassName: spcName,
-      ...(spec.forceSynchronization !== undefined ? { forceSynchronization: spec.forceSynchronization } : {}),
+      forceSynchronization: spec.forceSynchronization,
       secretObject: {
         type: item.secretType,
         data: secret.data,
-        ...(Object.keys(item.labels).length > 0 ? { labels: item.labels } : {}),
-        ...(Object.keys(item.annotations).length > 0 ? { annotations: item.annotations } : {}),
+        labels: Object.keys(item.labels).length > 0 ? item.labels : undefined,
+        annotations: Object.keys(item.annotations).length > 0 ? item.annotations : undefined,
       },
     },
   }));

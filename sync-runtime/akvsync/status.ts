@@ -96,7 +96,7 @@ function condition(
     reason,
     message,
     lastTransitionTime: now,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    observedGeneration: generation,
   };
 }
 
@@ -163,7 +163,7 @@ export function aggregateStatus(input: AggregateInput): AkvSyncStatus {
         judged.length > 1 && worst.state !== ItemState.synced
           ? `${worst.name}: ${worst.message}`
           : worst.message,
-      ...(versions.length > 0 ? { versions } : {}),
+      versions: versions.length > 0 ? versions : undefined,
     });
   }
   items.sort((a, b) => a.index - b.index);
@@ -220,7 +220,7 @@ export function aggregateStatus(input: AggregateInput): AkvSyncStatus {
           generation,
         );
   return {
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    observedGeneration: generation,
     syncedSecrets: `${synced}/${total}`,
     conditions: mergeConditions(input.previous?.conditions, [valid, ready]),
     objects: items,

@@ -3,6 +3,7 @@
  * judged on its own so one bad item never stops the others; the result says which items are valid and, for the
  * invalid ones, which Secret names they would have produced (so their previously generated objects are kept).
  */
+import { withoutUndefined } from "../../shared/objects.ts";
 import { REQUIRED_KEYS, SecretType } from "./constants.ts";
 import { DNS_SUBDOMAIN, itemSchema, parseWith, specSchema } from "./schema.ts";
 import type { ParsedItem, ParsedSpec } from "./schema.ts";
@@ -203,14 +204,14 @@ function normalise(raw: ParsedItem, index: number, secretType: SecretType): Vali
     return { ...base, shape: "compound", secretName: raw.kubernetesSecretName ?? "", mapping };
   }
   const object = objectOf(raw);
-  return {
+  return withoutUndefined({
     ...base,
     shape: "single",
     objectKind: object.kind,
     objectName: object.name,
     secretName: raw.kubernetesSecretName ?? object.name.toLowerCase(),
-    ...(raw.versionHistory !== undefined ? { versionHistory: raw.versionHistory } : {}),
-  };
+    versionHistory: raw.versionHistory,
+  });
 }
 
 /** Validates one item on its own. */

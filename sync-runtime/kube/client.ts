@@ -218,7 +218,7 @@ export class KubeClient {
             kind: subject.kind,
             name: subject.name,
             namespace: subject.namespace,
-            ...(subject.uid ? { uid: subject.uid } : {}),
+            uid: subject.uid || undefined,
           },
           type,
           reason,

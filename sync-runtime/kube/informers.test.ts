@@ -102,7 +102,7 @@ describe("listAllPages", () => {
         apiVersion: "v1",
         kind: "List",
         items: pages[index]!.map((name) => ({ metadata: { name } })),
-        metadata: { resourceVersion: "42", ...(next ? { _continue: next } : {}) },
+        metadata: { resourceVersion: "42", _continue: next || undefined },
       };
     },
   });

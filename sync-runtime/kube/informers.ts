@@ -14,6 +14,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { withoutUndefined } from "../../shared/objects.ts";
 import { describeError } from "../logger.ts";
 
 /** Informer event verbs. */
@@ -62,10 +63,10 @@ export const IDENTITY_ONLY: Retention<k8s.KubernetesObject> = {
     const o = object as Loose;
     for (const field of Object.keys(o)) if (field !== "apiVersion" && field !== "kind") o[field] = undefined;
     object.metadata = {
-      ...(name !== undefined ? { name } : {}),
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(uid !== undefined ? { uid } : {}),
-      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+      name,
+      namespace,
+      uid,
+      resourceVersion,
     };
   },
 };
@@ -159,11 +160,10 @@ export async function listAllPages<T extends k8s.KubernetesObject>(
   let continueToken: string | undefined;
   let metadata: k8s.V1ListMeta | undefined;
   do {
-    const page = await kind.listPage(namespace, {
-      limit: pageSize,
-      ...(labelSelector !== undefined ? { labelSelector } : {}),
-      ...(continueToken ? { continueToken } : {}),
-    });
+    const page = await kind.listPage(
+      namespace,
+      withoutUndefined({ limit: pageSize, labelSelector, continueToken: continueToken || undefined }),
+    );
     for (const item of page.items) items.push(item);
     metadata = page.metadata;
     continueToken =

@@ -10,8 +10,8 @@ import type { ListQuery, WatchedKind } from "./informers.ts";
 
 const page = (query: ListQuery) => ({
   limit: query.limit,
-  ...(query.labelSelector !== undefined ? { labelSelector: query.labelSelector } : {}),
-  ...(query.continueToken ? { _continue: query.continueToken } : {}),
+  labelSelector: query.labelSelector,
+  _continue: query.continueToken || undefined,
 });
 
 /** Core v1 Secrets. */

@@ -23,7 +23,7 @@ const version = (value: string | Buffer, contentType?: string) => ({
   version: "v1",
   id: "https://kv/secrets/o/v1",
   value: Buffer.from(value),
-  ...(contentType ? { contentType } : {}),
+  contentType: contentType || undefined,
 });
 const CERT = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----";
 const KEY = "-----BEGIN PRIVATE KEY-----\nREVG\n-----END PRIVATE KEY-----";

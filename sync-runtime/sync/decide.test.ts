@@ -36,7 +36,7 @@ const bad = (targetKey: string, retryAfterMs?: number): ItemOutcome => ({
   sourcePath: targetKey.toLowerCase(),
   kind: "provider",
   message: "vault unavailable (HTTP 503)",
-  provider: { kind: "Unavailable", message: "vault unavailable", ...(retryAfterMs ? { retryAfterMs } : {}) },
+  provider: { kind: "Unavailable", message: "vault unavailable", retryAfterMs: retryAfterMs || undefined },
 });
 const input = (over: Partial<DecideInput>): DecideInput => ({
   sync: sync.value,

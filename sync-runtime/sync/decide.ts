@@ -180,7 +180,7 @@ function itemsFailure(failed: readonly Failed[], succeeded: readonly Succeeded[]
     kind: "fail",
     reason: failureReason(failed),
     message,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    retryAfterMs,
   };
   return decision;
 }
@@ -268,7 +268,7 @@ export function decide(input: DecideInput): Decision {
     ready: !partial,
     reason,
     message,
-    ...(write ? { secret } : {}),
+    secret: write ? secret : undefined,
     syncHash: hash,
     // Several keys may come from one sourcePath (tls.crt + tls.key): list each object version once.
     objects: [...new Map(objects.map((o) => [o.id, o])).values()].sort((a, b) => a.id.localeCompare(b.id)),

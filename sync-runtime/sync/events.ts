@@ -65,7 +65,7 @@ export class SyncEvents {
     }
     memory.events = {
       key: input.key,
-      ...(name !== undefined ? { eventName: name } : {}),
+      eventName: name,
       count: 1,
       reported: 1,
     };

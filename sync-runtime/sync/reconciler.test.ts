@@ -35,7 +35,7 @@ class FakeFetcher implements ObjectFetcher {
             message: `vault ${r.vaultName} failed (${this.failingKind}) for ${r.objectName}`,
             httpStatus: 503,
             retryAfterMs: 1500,
-            ...(this.failingKind === "CircuitOpen" ? { refusedLocally: true } : {}),
+            refusedLocally: this.failingKind === "CircuitOpen" ? true : undefined,
           },
         };
       const versions = this.values.get(r.objectName);
@@ -51,9 +51,7 @@ class FakeFetcher implements ObjectFetcher {
           version: `ver${index}-${v.length}`,
           id: `id/${index}`,
           value: Buffer.from(v),
-          ...(this.contentTypes.has(r.objectName)
-            ? { contentType: this.contentTypes.get(r.objectName) }
-            : {}),
+          contentType: this.contentTypes.has(r.objectName) ? this.contentTypes.get(r.objectName) : undefined,
         })),
       };
     });
@@ -117,7 +115,7 @@ function setup(
     controllerName: "keyfleet",
     servesUnnamed: true,
     clock: new ManualClock(Date.parse("2026-01-01T00:00:00Z")),
-    ...(loadPkcs12 ? { loadPkcs12 } : {}),
+    loadPkcs12,
     lookup: {
       secretSync: () => sync,
       secretProviderClass: (_ns, name) => (name === "spc" ? spc : undefined),

@@ -5,6 +5,7 @@
  * the condition last reported) — never values.
  */
 import type { Logger } from "pino";
+import { withoutUndefined } from "../../shared/objects.ts";
 import { dateOf, systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
@@ -116,7 +117,7 @@ const secretSubject = (sync: SecretSyncResource): EventSubject => ({
   kind: SECRET_SYNC.kind,
   name: sync.metadata.name,
   namespace: sync.metadata.namespace,
-  ...(sync.metadata.uid ? { uid: sync.metadata.uid } : {}),
+  uid: sync.metadata.uid || undefined,
 });
 
 /** What one sync concluded, before status and Events. */
@@ -133,10 +134,7 @@ interface SyncResult {
 
 /** The retry hints of a sync, as a ReconcileResult carries them (pure). */
 function retryOf(result: SyncResult): { retryAfterMs?: number; exactRetryMs?: number } {
-  return {
-    ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
-    ...(result.exactRetryMs !== undefined ? { exactRetryMs: result.exactRetryMs } : {}),
-  };
+  return withoutUndefined({ retryAfterMs: result.retryAfterMs, exactRetryMs: result.exactRetryMs });
 }
 
 /** Maps a failed Secret write to its reason (pure). */
@@ -289,8 +287,7 @@ export class Reconciler {
       return { kind: "failed", reason: outcome.reason, attempt: memory.failures, ...retryOf(result) };
     }
     memory.failures = 0;
-    const { exactRetryMs } = retryOf(result);
-    return { kind: "synced", written, ...(exactRetryMs !== undefined ? { exactRetryMs } : {}) };
+    return withoutUndefined({ kind: "synced", written, exactRetryMs: result.exactRetryMs });
   }
 
   /** The PKCS#12 reader, loaded on first use (a failed load is retried next time). */
@@ -321,7 +318,7 @@ export class Reconciler {
     const fail = (reason: Reason, message: string, retry?: number) => ({
       outcome: { kind: "failure" as const, reason, message },
       written: false,
-      ...(retry !== undefined ? { retryAfterMs: retry } : {}),
+      retryAfterMs: retry,
     });
     const { namespace, name } = sync.metadata;
     const valid = validateSecretSync(sync);

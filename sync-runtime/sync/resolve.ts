@@ -58,8 +58,8 @@ export function planRequests(sync: ValidSecretSync, spc: ValidSpc): SyncPlan {
         vaultName: spc.keyvaultName,
         objectName: object.objectName,
         objectType: object.objectType,
-        ...(object.objectVersion ? { objectVersion: object.objectVersion } : {}),
-        ...(object.objectVersionHistory > 1 ? { versionHistory: object.objectVersionHistory } : {}),
+        objectVersion: object.objectVersion || undefined,
+        versionHistory: object.objectVersionHistory > 1 ? object.objectVersionHistory : undefined,
         identity: {
           namespace: sync.namespace,
           serviceAccountName: sync.serviceAccountName,

@@ -44,7 +44,7 @@ void describe("retryDelayMs", () => {
 void describe("localRefusalRetryMs", () => {
   const local = (retryAfterMs?: number) => ({
     refusedLocally: true,
-    ...(retryAfterMs ? { retryAfterMs } : {}),
+    retryAfterMs: retryAfterMs || undefined,
   });
   const cases: Array<[string, Parameters<typeof localRefusalRetryMs>[0], number | undefined]> = [
     ["nothing failed", [], undefined],

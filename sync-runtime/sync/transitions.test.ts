@@ -12,7 +12,7 @@ const info = (
 ): ProviderErrorInfo => ({
   kind,
   message: kind,
-  ...(underlying ? { underlying: { kind: underlying, message: underlying } } : {}),
+  underlying: underlying ? { kind: underlying, message: underlying } : undefined,
 });
 const failed = (provider?: ProviderErrorInfo): ItemOutcome => ({
   ok: false,
@@ -20,7 +20,7 @@ const failed = (provider?: ProviderErrorInfo): ItemOutcome => ({
   sourcePath: "p",
   kind: provider ? "provider" : "content",
   message: "m",
-  ...(provider ? { provider } : {}),
+  provider,
 });
 
 void describe("failureClass", () => {

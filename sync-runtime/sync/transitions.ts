@@ -38,7 +38,7 @@ export function outcomeHints(outcomes: readonly ItemOutcome[]): {
   exactRetryMs?: number;
 } {
   const exactRetryMs = localRefusalRetryMs(outcomes.flatMap((o) => (o.ok ? [] : [o.provider])));
-  return { messageClass: failureClass(outcomes), ...(exactRetryMs !== undefined ? { exactRetryMs } : {}) };
+  return { messageClass: failureClass(outcomes), exactRetryMs };
 }
 
 /** What the runtime remembers about the condition last reported for one SecretSync. */

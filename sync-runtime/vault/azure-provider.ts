@@ -43,25 +43,25 @@ function attributesOf(p: SdkProperties): VersionAttributes {
   return {
     version: p.version ?? "",
     id: p.id ?? "",
-    ...(p.createdOn ? { createdOnSec: toSec(p.createdOn) } : {}),
-    ...(p.updatedOn ? { updatedOnSec: toSec(p.updatedOn) } : {}),
-    ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+    createdOnSec: p.createdOn ? toSec(p.createdOn) : undefined,
+    updatedOnSec: p.updatedOn ? toSec(p.updatedOn) : undefined,
+    enabled: p.enabled,
   };
 }
 
 function listedOf(p: SdkProperties): ListedObject {
   return {
     objectName: p.name ?? "",
-    ...(p.createdOn ? { createdOnSec: toSec(p.createdOn) } : {}),
-    ...(p.updatedOn ? { updatedOnSec: toSec(p.updatedOn) } : {}),
-    ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
-    ...(p.x509Thumbprint ? { thumbprint: Buffer.from(p.x509Thumbprint).toString("hex") } : {}),
+    createdOnSec: p.createdOn ? toSec(p.createdOn) : undefined,
+    updatedOnSec: p.updatedOn ? toSec(p.updatedOn) : undefined,
+    enabled: p.enabled,
+    thumbprint: p.x509Thumbprint ? Buffer.from(p.x509Thumbprint).toString("hex") : undefined,
   };
 }
 
 /** Rejects names that Key Vault would refuse (and that must never be spliced into a URL). */
 export function validateRef(ref: VaultObjectRef, version: string | undefined): void {
-  const subject: MessageSubject = { ...ref, ...(version ? { version } : {}) };
+  const subject: MessageSubject = { ...ref, version: version || undefined };
   const invalid = (field: string, allowed: string): never => {
     throw new ProviderError({
       kind: ProviderErrorKind.invalidRequest,
@@ -191,7 +191,7 @@ export class AzureVaultProvider implements VaultProvider {
     version?: string,
   ): Promise<ObjectVersionRecord> {
     validateRef(ref, version);
-    const subject: MessageSubject = { ...ref, ...(version ? { version } : {}) };
+    const subject: MessageSubject = { ...ref, version: version || undefined };
     let record: ObjectVersionRecord;
     try {
       const key = clientKey(ref.vaultName, ref.objectType, identity);
@@ -237,7 +237,7 @@ export class AzureVaultProvider implements VaultProvider {
         return {
           ...attributesOf(secret.properties),
           value: Buffer.from(secret.value, "utf8"),
-          ...(secret.properties.contentType ? { contentType: secret.properties.contentType } : {}),
+          contentType: secret.properties.contentType || undefined,
         };
       }
       case ObjectType.key: {

@@ -207,9 +207,9 @@ export class VaultClientFactory {
         }
       },
       {
-        ...(this.options.authorityHost ? { authorityHost: this.options.authorityHost } : {}),
+        authorityHost: this.options.authorityHost || undefined,
         disableInstanceDiscovery: this.options.disableInstanceDiscovery ?? false,
-        ...(this.tlsOptions ? { tlsOptions: this.tlsOptions } : {}),
+        tlsOptions: this.tlsOptions,
       },
     );
     this.credentials.set(key, credential);
@@ -234,7 +234,7 @@ export class VaultClientFactory {
           position: "perRetry" as const,
         },
       ],
-      ...(this.tlsOptions ? { tlsOptions: this.tlsOptions } : {}),
+      tlsOptions: this.tlsOptions,
     });
     let secrets: SecretClient | undefined;
     let keys: KeyClient | undefined;

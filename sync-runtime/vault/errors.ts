@@ -130,7 +130,7 @@ function fromIdentityError(subject: MessageSubject, status: number | undefined):
   return {
     kind,
     message: ProviderMessage.tokenExchangeFailed(subject, status),
-    ...(status !== undefined ? { httpStatus: status } : {}),
+    httpStatus: status,
   };
 }
 
@@ -160,7 +160,7 @@ function fromHttpStatus(
       kind: ProviderErrorKind.throttled,
       message: ProviderMessage.throttled(subject, retryAfterMs ?? 0),
       httpStatus: status,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      retryAfterMs,
     };
   }
   if (status >= 500 || status === 408) {
@@ -234,7 +234,7 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
   return {
     kind: ProviderErrorKind.internal,
     message: ProviderMessage.internal(subject, name),
-    ...(status !== undefined ? { httpStatus: status } : {}),
+    httpStatus: status,
   };
 }
 

@@ -184,7 +184,7 @@ export class CachingObjectFetcher implements ObjectFetcher {
         ok: false,
         error: mapProviderError(
           error,
-          { ...ref, ...(request.objectVersion ? { version: request.objectVersion } : {}) },
+          { ...ref, version: request.objectVersion || undefined },
           this.clock.nowMs(),
         ),
       };
@@ -247,7 +247,7 @@ export class CachingObjectFetcher implements ObjectFetcher {
     return this.once(key, async () => {
       const state = this.state(ref);
       const startedMs = this.clock.nowMs();
-      const label = { ...ref, ...(version ? { version } : {}), operation: VaultOperation.get };
+      const label = { ...ref, version: version || undefined, operation: VaultOperation.get };
       let record: ObjectVersionRecord;
       try {
         record = await this.guard.withRetries(() =>
@@ -266,9 +266,9 @@ export class CachingObjectFetcher implements ObjectFetcher {
       if (version === undefined) {
         state.current = {
           version: record.version,
-          ...(record.createdOnSec !== undefined ? { createdOnSec: record.createdOnSec } : {}),
-          ...(record.updatedOnSec !== undefined ? { updatedOnSec: record.updatedOnSec } : {}),
-          ...(record.sentAfterServerSec !== undefined ? { anchorSec: record.sentAfterServerSec } : {}),
+          createdOnSec: record.createdOnSec,
+          updatedOnSec: record.updatedOnSec,
+          anchorSec: record.sentAfterServerSec,
           observedAtMs: startedMs,
         };
         this.listing.noteKnown(ref);
@@ -337,7 +337,7 @@ export class CachingObjectFetcher implements ObjectFetcher {
     if (selected.length === 0) {
       throw new ProviderError({
         kind: ProviderErrorKind.notFound,
-        message: ProviderMessage.noVersions({ ...ref, ...(pinnedVersion ? { version: pinnedVersion } : {}) }),
+        message: ProviderMessage.noVersions({ ...ref, version: pinnedVersion || undefined }),
       });
     }
     const result: FetchedVersion[] = [];

@@ -98,28 +98,26 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     new AzureVaultProvider({
       clock,
       tokenSource: options.tokenSource,
-      ...(options.authorityHost !== undefined ? { authorityHost: options.authorityHost } : {}),
-      ...(options.disableInstanceDiscovery !== undefined
-        ? { disableInstanceDiscovery: options.disableInstanceDiscovery }
-        : {}),
-      ...(options.vaultUrlTemplate !== undefined ? { vaultUrlTemplate: options.vaultUrlTemplate } : {}),
-      ...(options.caBundlePem !== undefined ? { caBundlePem: options.caBundlePem } : {}),
-      ...(options.vaultUrls !== undefined ? { vaultUrls: options.vaultUrls } : {}),
+      authorityHost: options.authorityHost,
+      disableInstanceDiscovery: options.disableInstanceDiscovery,
+      vaultUrlTemplate: options.vaultUrlTemplate,
+      caBundlePem: options.caBundlePem,
+      vaultUrls: options.vaultUrls,
     });
   const guard = new VaultGuard({
     clock,
-    ...(metrics ? { metrics } : {}),
-    ...(options.budget ? { budget: options.budget } : {}),
-    ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
-    ...(options.backoff ? { backoff: options.backoff } : {}),
-    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    metrics,
+    budget: options.budget,
+    circuitBreaker: options.circuitBreaker,
+    backoff: options.backoff,
+    maxRetries: options.maxRetries,
     discardCredentials: (identity) => provider.discardCredentials?.(identity),
   });
   const fetcher = new CachingObjectFetcher({
     provider,
     guard,
     clock,
-    ...(metrics ? { metrics } : {}),
+    metrics,
     ...pickDefined(options, [
       "maxObservationAgeMs",
       "authorizationTtlMs",

@@ -52,7 +52,7 @@ export function validateRequest(request: ObjectRequest): ProviderErrorInfo | und
   const ref = refOf(request);
   const subject: MessageSubject = {
     ...ref,
-    ...(request.objectVersion ? { version: request.objectVersion } : {}),
+    version: request.objectVersion || undefined,
   };
   const invalid = (field: string, allowed: string): ProviderErrorInfo => ({
     kind: ProviderErrorKind.invalidRequest,
@@ -92,6 +92,6 @@ export function toFetched(record: ObjectVersionRecord, index: number): FetchedVe
     version: record.version,
     id: record.id,
     value: Buffer.from(record.value),
-    ...(record.contentType ? { contentType: record.contentType } : {}),
+    contentType: record.contentType || undefined,
   };
 }

@@ -188,7 +188,7 @@ export class VaultGuard {
         kind: ProviderErrorKind.circuitOpen,
         message: ProviderMessage.circuitOpen(label, admission.retryAfterMs, last?.message),
         retryAfterMs: admission.retryAfterMs,
-        ...(last ? { underlying: underlyingOf(last) } : {}),
+        underlying: last ? underlyingOf(last) : undefined,
       });
     }
     const reservation = state.bucket.reserve(this.clock.nowMs());
@@ -336,6 +336,6 @@ function underlyingOf(info: ProviderErrorInfo): NonNullable<ProviderErrorInfo["u
   return {
     kind: info.kind,
     message: info.message,
-    ...(info.httpStatus !== undefined ? { httpStatus: info.httpStatus } : {}),
+    httpStatus: info.httpStatus,
   };
 }

@@ -60,8 +60,8 @@ export function ociDocuments(
     os: "linux",
     config: {
       Env: settings.env,
-      ...(settings.entrypoint ? { Entrypoint: settings.entrypoint } : {}),
-      ...(settings.cmd ? { Cmd: settings.cmd } : {}),
+      Entrypoint: settings.entrypoint,
+      Cmd: settings.cmd,
       WorkingDir: "/",
     },
     rootfs: { type: "layers", diff_ids: [layer.digest] },
