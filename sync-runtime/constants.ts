@@ -115,12 +115,31 @@ export const Message = {
     `Delete it or add the label ${MANAGED_SECRET_LABEL}: "" to let this SecretSync manage it`,
   foreignOwner: (secret: string, owner: string) =>
     `Secret ${secret} is owned by ${owner}; keyfleet does not take over a Secret another controller owns`,
-  spcNotFound: (name: string, namespace: string) =>
-    `spec.secretProviderClassName: SecretProviderClass ${name} not found in namespace ${namespace} ` +
-    "(a SecretSync may only use a class of its own namespace)",
-  allFailed: "no item could be fetched; the Secret keeps its last good value",
-  writeFailed: (status: number | undefined, detail: string) =>
-    `writing the Secret failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+  spcNotFound: (name: string, namespace: string, elsewhere: readonly string[] = []) =>
+    `spec.secretProviderClassName: SecretProviderClass ${name} not found in namespace ${namespace}` +
+    (elsewhere.length
+      ? `; a class of that name exists in namespace ${elsewhere.slice(0, 3).join(", ")}, but a SecretSync may only use a class of its own namespace`
+      : " (a SecretSync may only use a class of its own namespace)"),
+  /** Every item failed; `kept` = a Secret of ours already holds a last good value. */
+  allFailed: (kept: boolean) =>
+    kept
+      ? "no item could be fetched; the Secret keeps its last good value"
+      : "no item could be fetched; no Secret was written (there is no earlier value to keep)",
+  /** Partial sync is off and some items failed. */
+  partialSyncOff: (kept: boolean) =>
+    kept
+      ? "partial sync is off and an item failed; the Secret keeps its last good value"
+      : "partial sync is off and an item failed; no Secret was written (there is no earlier value to keep)",
+  /** The apiserver refused the Secret write; `apiMessage` is its own (value-free) explanation. */
+  writeRefused: (
+    secret: string,
+    status: number | undefined,
+    statusReason: string | undefined,
+    apiMessage: string,
+  ) =>
+    `the apiserver refused to write Secret ${secret}` +
+    (status ? ` (HTTP ${status}${statusReason ? ` ${statusReason}` : ""})` : "") +
+    `: ${apiMessage}`,
   internal: (what: string) => `internal error: ${what}`,
 } as const;
 

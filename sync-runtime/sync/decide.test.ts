@@ -191,6 +191,28 @@ void describe("decide", () => {
     const d = decide(input({ outcomes: [bad("A"), bad("B")], existing: ours({ A: "1", B: "2" }) }));
     assert.equal(d.kind, "fail");
   });
+  // "Keeps its last good value" only when there is one; before the first success, say no Secret was written.
+  const wording: Array<[string, Partial<Parameters<typeof input>[0]>, RegExp]> = [
+    ["every item fails, Secret of ours", { existing: ours({ A: "1", B: "2" }) }, /keeps its last good value/],
+    ["every item fails, first sync", {}, /^no item could be fetched; no Secret was written/],
+    [
+      "partial sync off, first sync",
+      { outcomes: [ok("A", "1"), bad("B")], partialSync: false },
+      /^partial sync is off and an item failed; no Secret was written/,
+    ],
+    [
+      "partial sync off, Secret of ours",
+      { outcomes: [ok("A", "1"), bad("B")], partialSync: false, existing: ours({ A: "1", B: "2" }) },
+      /^partial sync is off and an item failed; the Secret keeps its last good value/,
+    ],
+  ];
+  for (const [name, overrides, expected] of wording) {
+    void it(`failure wording: ${name}`, () => {
+      const d = decide(input({ outcomes: [bad("A"), bad("B")], ...overrides }));
+      assert.equal(d.kind, "fail");
+      assert.match(d.message, expected);
+    });
+  }
   void it("refuses data beyond 1 MiB naming the field", () => {
     const d = decide(input({ outcomes: [ok("A", "x".repeat(1024 * 1024)), ok("B", "2")] }));
     assert.equal(d.kind, "fail");

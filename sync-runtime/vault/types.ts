@@ -79,12 +79,12 @@ export interface ProviderErrorInfo {
   retryAfterMs?: number;
   /** HTTP status seen, when any. */
   httpStatus?: number;
+  /** The service's own error code (Key Vault `ForbiddenByRbac`, Entra `AADSTS70021`), when it gave one. */
+  code?: string;
 }
 
 /** Result for one {@link ObjectRequest}. */
-export type FetchResult =
-  | { ok: true; versions: FetchedVersion[] }
-  | { ok: false; error: ProviderErrorInfo };
+export type FetchResult = { ok: true; versions: FetchedVersion[] } | { ok: false; error: ProviderErrorInfo };
 
 /**
  * Fetches objects for the reconciler. One call may serve many SecretSyncs: identical requests (same vault,
