@@ -74,6 +74,8 @@ export interface VaultProvider {
    * A request sent after reading this value is processed by the vault no earlier than that second.
    */
   serverTimeWatermarkSec(vaultName: string): number | undefined;
+  /** The URL a vault name maps to, for diagnostics (e.g. the circuit-breaker message). Optional. */
+  vaultUrl?(vaultName: string): string;
 }
 
 /** Listing page size (Key Vault's maximum). */

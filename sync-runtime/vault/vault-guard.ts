@@ -33,6 +33,8 @@ export interface VaultGuardOptions {
   backoff?: Partial<BackoffOptions>;
   /** Retries after a throttled/unavailable answer. Default 5 (the whole 1-16 s sequence). */
   maxRetries?: number;
+  /** The URL of a vault, named in the circuit-breaker message. Default none. */
+  vaultUrl?: (vaultName: string) => string | undefined;
 }
 
 /** What one request is, for metrics and messages. */
@@ -63,6 +65,8 @@ interface VaultState {
   breaker: CircuitBreaker;
   blockedUntilMs: number;
   consecutiveThrottles: number;
+  /** The last throttled/unavailable answer (what opened the breaker), for its message. */
+  lastFailure?: ProviderErrorInfo;
 }
 
 /** See module doc. */
@@ -73,6 +77,7 @@ export class VaultGuard {
   private readonly breakerOptions: CircuitBreakerOptions;
   private readonly backoff: BackoffOptions;
   private readonly maxRetries: number;
+  private readonly vaultUrl: (vaultName: string) => string | undefined;
   private readonly vaults = new Map<string, VaultState>();
   private readonly counts: VaultRequestStats = {
     requestsSent: 0,
@@ -92,6 +97,7 @@ export class VaultGuard {
     const base = options.backoff?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
     this.backoff = { ...DEFAULT_BACKOFF, maxDelayMs: base * 16, ...options.backoff };
     this.maxRetries = options.maxRetries ?? 5;
+    this.vaultUrl = options.vaultUrl ?? (() => undefined);
     if (!(Number.isInteger(this.maxRetries) && this.maxRetries >= 0))
       throw new Error("maxRetries must be an integer >= 0");
     // Validate eagerly so bad options fail at construction, not on the first request.
@@ -168,7 +174,13 @@ export class VaultGuard {
       this.publishGauges(label.vaultName, state);
       this.refuse(label, {
         kind: ProviderErrorKind.circuitOpen,
-        message: ProviderMessage.circuitOpen(label, admission.retryAfterMs),
+        message: ProviderMessage.circuitOpen(
+          label,
+          admission.retryAfterMs,
+          state.lastFailure?.message,
+          this.safeVaultUrl(label.vaultName),
+        ),
+        ...(state.lastFailure?.code ? { code: state.lastFailure.code } : {}),
         retryAfterMs: admission.retryAfterMs,
       });
     }
@@ -204,6 +216,14 @@ export class VaultGuard {
     }
   }
 
+  private safeVaultUrl(vaultName: string): string | undefined {
+    try {
+      return this.vaultUrl(vaultName);
+    } catch {
+      return undefined;
+    }
+  }
+
   private observe(label: RequestLabel, startedMs: number, error: string): void {
     this.metrics?.request.observe(
       { object_name: label.objectName ?? "", object_type: label.objectType ?? "", error },
@@ -220,8 +240,10 @@ export class VaultGuard {
       state.consecutiveThrottles++;
       state.blockedUntilMs = Math.max(state.blockedUntilMs, now + delay);
     }
-    if (isRetryableKind(info.kind)) state.breaker.recordFailure(now);
-    else if (info.kind !== ProviderErrorKind.internal) state.breaker.recordSuccess();
+    if (isRetryableKind(info.kind)) {
+      state.breaker.recordFailure(now);
+      state.lastFailure = info;
+    } else if (info.kind !== ProviderErrorKind.internal) state.breaker.recordSuccess();
     else state.breaker.release();
   }
 
