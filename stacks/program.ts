@@ -132,6 +132,7 @@ function engineSpec(c: ClusterConfig, inputs: ProgramInputs, bundle: () => strin
       delivery:
         rt.delivery === "image" ? { image: rt.image! } : { bundle: bundle(), nodeImage: rt.nodeImage },
       settings: { ...c.sync, vaultRequestsPer10s: rt.vaultRequestsPer10s },
+      ...(rt.admissionPolicies ? { admissionPolicies: rt.admissionPolicies } : {}),
       env: c.kubeconfig.from === "local-env" ? inputs.local!.runtimeEnv : {},
     },
   };
