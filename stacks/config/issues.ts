@@ -48,6 +48,15 @@ function sizeWord(origin: string, count: number | bigint): string {
   return String(count);
 }
 
+function tooSmall(issue: z.core.$ZodIssueTooSmall, value: unknown): string {
+  const sized = issue.origin === "array" || issue.origin === "set" || issue.origin === "string";
+  const have = sized
+    ? sizeWord(issue.origin, (value as { length?: number } | undefined)?.length ?? 0)
+    : describeValue(value);
+  const bound = `${issue.inclusive ? "" : "more than "}${sizeWord(issue.origin, issue.minimum)}${issue.inclusive ? " or more" : ""}`;
+  return `got ${have}; allowed: ${bound}`;
+}
+
 /** The message of one issue, given the raw value it is about (pure). */
 export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
@@ -56,16 +65,8 @@ export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
       if (value === undefined) return `is required (${allowed})`;
       return `got ${describeValue(value)}; allowed: ${allowed}`;
     }
-    case "too_small": {
-      const have =
-        issue.origin === "array" || issue.origin === "set"
-          ? `${(value as unknown[] | undefined)?.length ?? 0} items`
-          : issue.origin === "string"
-            ? `${String(value ?? "").length} characters`
-            : describeValue(value);
-      const bound = `${issue.inclusive ? "" : "more than "}${sizeWord(issue.origin, issue.minimum)}${issue.inclusive ? " or more" : ""}`;
-      return `got ${have}; allowed: ${bound}`;
-    }
+    case "too_small":
+      return tooSmall(issue, value);
     case "too_big": {
       const bound = `${issue.inclusive ? "" : "less than "}${sizeWord(issue.origin, issue.maximum)}${issue.inclusive ? " or less" : ""}`;
       return `got ${describeValue(value)}; allowed: ${bound}`;
