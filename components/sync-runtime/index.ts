@@ -20,6 +20,8 @@ import {
   crdsToDeclare,
   DEFAULT_PORTS,
   runtimeContainer,
+  RUNTIME_LABELS,
+  RUNTIME_NAME,
   type CrdManifest,
   type RuntimeDelivery,
 } from "./workload.ts";
@@ -67,14 +69,6 @@ export interface SyncRuntimeArgs {
    */
   admissionPolicies?: AdmissionPolicySettings;
 }
-
-/** Labels on everything the runtime owns. */
-export const RUNTIME_LABELS = {
-  "app.kubernetes.io/name": "keyfleet-sync-runtime",
-  "app.kubernetes.io/managed-by": "keyfleet",
-} as const;
-/** Kubernetes object name of the runtime's Deployment, ServiceAccount, roles. */
-export const RUNTIME_NAME = "keyfleet-sync-runtime";
 
 export class SyncRuntime extends pulumi.ComponentResource {
   /** The CRDs declared here (SecretSyncSet objects wait for them). */
