@@ -15,9 +15,9 @@ Prints the CustomResourceDefinitions keyfleet installs as YAML documents:
     .join("\n  ")}
 
   --exclude <names>  CRDs the cluster already has from another engine (comma-separated), as the SyncRuntime
-                     component's preinstalledCrds. keyfleet run --install-crds skips ${[...INSTALL_IF_ABSENT].join(", ")}
-                     when the cluster has it; with kubectl, exclude it yourself where the Secrets Store CSI
-                     driver is installed.
+                     component's preinstalledCrds. keyfleet run --install-crds leaves
+                     ${[...INSTALL_IF_ABSENT].join(", ")} alone when another engine installed
+                     it; with kubectl, exclude it yourself where the Secrets Store CSI driver is installed.
 
   keyfleet crds | kubectl apply --server-side -f -
 `;
