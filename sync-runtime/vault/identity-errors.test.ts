@@ -99,6 +99,21 @@ void describe("identity failures name their cause", () => {
       [/AADSTS50196/],
     ],
     [
+      "a tenant other than the vault's (the Azure SDK stops before any exchange)",
+      Object.assign(
+        new Error(
+          "The current credential is not configured to acquire tokens for tenant 99999999-8888-7777-6666-555555555555. To enable ...",
+        ),
+        { name: "CredentialUnavailableError" },
+      ),
+      ProviderErrorKind.accessDenied,
+      undefined,
+      [
+        /^tenantID 11111111-2222-3333-4444-555555555555 of the SecretProviderClass is not the vault's tenant: its authentication challenge names tenant 99999999-8888-7777-6666-555555555555; set tenantID to it/,
+        new RegExp(`${CLIENT}, subject ${SUBJECT}`),
+      ],
+    ],
+    [
       "a ServiceAccount that does not exist",
       tokenRequestFailed(404),
       ProviderErrorKind.accessDenied,

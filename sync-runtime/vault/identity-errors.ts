@@ -40,6 +40,11 @@ export interface IdentityFacts {
   tokenRequest?: { status?: number };
   /** MSAL could not resolve the authority's endpoints (unreachable, or it refused the tenant). */
   endpointsUnresolved?: boolean;
+  /**
+   * The vault's authentication challenge named another tenant than the class's `tenantID`, and the Azure SDK
+   * refused to ask for a token there (before any exchange): the vault's tenant.
+   */
+  challengeTenant?: string;
 }
 
 interface ErrorLike {
@@ -54,6 +59,8 @@ interface ErrorLike {
 }
 
 const AADSTS = /\bAADSTS(\d{4,8})\b/;
+/** @azure/identity's refusal to follow a vault's challenge into another tenant (only the GUID is read). */
+const OTHER_TENANT = /not configured to acquire tokens for tenant ([0-9A-Fa-f-]{36})\b/;
 
 function numberOf(value: unknown): number | undefined {
   if (typeof value === "number" && Number.isInteger(value)) return value;
@@ -78,7 +85,10 @@ export function identityFacts(error: unknown): IdentityFacts {
       (Array.isArray(codes) ? numberOf(codes[0]) : undefined) ??
       numberOf(typeof e.message === "string" ? AADSTS.exec(e.message)?.[1] : undefined);
     facts.status ??= numberOf(e.statusCode) ?? numberOf(e.status);
-    if (e.errorCode === "endpoints_resolution_error" || e.name === "CredentialUnavailableError")
+    const text = typeof e.message === "string" ? e.message : "";
+    const tenant = OTHER_TENANT.exec(text)?.[1];
+    if (e.name === "CredentialUnavailableError" && tenant) facts.challengeTenant ??= tenant;
+    else if (e.errorCode === "endpoints_resolution_error" || /endpoints_resolution_error/.test(text))
       facts.endpointsUnresolved = true;
     current = e.cause;
   }
@@ -103,6 +113,8 @@ export function identityMessage(facts: IdentityFacts, identity: RequestIdentity)
       return `the runtime may not request a token for ServiceAccount ${sa} (HTTP 403); grant it create on serviceaccounts/token for that ServiceAccount (the SyncRuntime component does so for the ServiceAccounts it serves)`;
     return `no token could be requested for ServiceAccount ${sa}${status ? ` (HTTP ${status})` : " (the apiserver did not answer)"}`;
   }
+  if (facts.challengeTenant)
+    return `tenantID ${identity.tenantId} of the SecretProviderClass is not the vault's tenant: its authentication challenge names tenant ${facts.challengeTenant}; set tenantID to it (${client}, subject ${subject})`;
   const code = facts.aadsts !== undefined ? `AADSTS${facts.aadsts}` : undefined;
   const refused = `the identity exchange was refused (${code ?? `HTTP ${facts.status ?? "?"}`})`;
   switch (facts.aadsts) {
