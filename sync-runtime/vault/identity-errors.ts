@@ -68,6 +68,21 @@ function numberOf(value: unknown): number | undefined {
   return undefined;
 }
 
+/** Adds what one error of the chain says (first answer wins for code and status). */
+function readOne(e: ErrorLike, facts: IdentityFacts): void {
+  const text = typeof e.message === "string" ? e.message : "";
+  const codes = e.errorResponse?.errorCodes;
+  facts.aadsts ??=
+    numberOf(e.errorNo) ??
+    (Array.isArray(codes) ? numberOf(codes[0]) : undefined) ??
+    numberOf(AADSTS.exec(text)?.[1]);
+  facts.status ??= numberOf(e.statusCode) ?? numberOf(e.status);
+  const tenant = OTHER_TENANT.exec(text)?.[1];
+  if (e.name === "CredentialUnavailableError" && tenant) facts.challengeTenant ??= tenant;
+  else if (e.errorCode === "endpoints_resolution_error" || /endpoints_resolution_error/.test(text))
+    facts.endpointsUnresolved = true;
+}
+
 /** Reads the identity facts along a cause chain (pure, bounded). */
 export function identityFacts(error: unknown): IdentityFacts {
   const facts: IdentityFacts = {};
@@ -79,17 +94,7 @@ export function identityFacts(error: unknown): IdentityFacts {
       facts.tokenRequest = status !== undefined ? { status } : {};
       return facts;
     }
-    const codes = e.errorResponse?.errorCodes;
-    facts.aadsts ??=
-      numberOf(e.errorNo) ??
-      (Array.isArray(codes) ? numberOf(codes[0]) : undefined) ??
-      numberOf(typeof e.message === "string" ? AADSTS.exec(e.message)?.[1] : undefined);
-    facts.status ??= numberOf(e.statusCode) ?? numberOf(e.status);
-    const text = typeof e.message === "string" ? e.message : "";
-    const tenant = OTHER_TENANT.exec(text)?.[1];
-    if (e.name === "CredentialUnavailableError" && tenant) facts.challengeTenant ??= tenant;
-    else if (e.errorCode === "endpoints_resolution_error" || /endpoints_resolution_error/.test(text))
-      facts.endpointsUnresolved = true;
+    readOne(e, facts);
     current = e.cause;
   }
   return facts;
