@@ -7,7 +7,6 @@ import type { Logger } from "pino";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
 import type { EventSubject } from "../kube/client.ts";
 import { toKubeError } from "../kube/errors.ts";
-import { writeFailureCodes, writeFailureReason } from "./write-failure.ts";
 import { causeCodes, describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
 import type { ObjectFetcher } from "../vault/types.ts";
@@ -23,6 +22,7 @@ import { nextStatus, readyReason } from "./status.ts";
 import type { StatusOutcome } from "./status.ts";
 import { writeStatusFresh } from "./status-write.ts";
 import type { StatusWriteKube } from "./status-write.ts";
+import { writeFailureCodes, writeFailureReason } from "./write-failure.ts";
 import type {
   SecretProviderClassResource,
   SecretResource,
