@@ -131,7 +131,10 @@ export const UPSTREAM_V004_REASONS: Readonly<Record<string, ReasonMapping>> = {
   UnknownError: { reasons: [Reason.unknownError] },
   ValidatingAdmissionPolicyCheckFailed: { reasons: [Reason.validatingAdmissionPolicyCheckFailed] },
   ControllerInternalError: { reasons: [Reason.controllerInternalError] },
-  ControllerSPCError: { reasons: [Reason.controllerSpcError], note: "spelled ControllerSpcError in keyfleet" },
+  ControllerSPCError: {
+    reasons: [Reason.controllerSpcError],
+    note: "spelled ControllerSpcError in keyfleet",
+  },
   UserInputValidationFailed: { reasons: [Reason.userInputValidationFailed] },
 };
 
