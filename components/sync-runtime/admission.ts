@@ -9,7 +9,12 @@
  * that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
 import { MANAGED_SECRET_LABEL, SECRET_SYNC } from "../../sync-runtime/constants.ts";
-import { Limit, RESERVED_METADATA_PREFIX } from "../../sync-runtime/crds/rules.ts";
+import {
+  LABEL_VALUE_SOURCE,
+  Limit,
+  QUALIFIED_NAME_SOURCE,
+  RESERVED_METADATA_PREFIX,
+} from "../../sync-runtime/crds/rules.ts";
 import { FORBIDDEN_SECRET_TYPES } from "../../sync-runtime/sync/secretsync.ts";
 
 /** A label selector (metav1.LabelSelector). */
@@ -166,16 +171,12 @@ export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionMani
   };
 }
 
-const QUALIFIED_NAME_RE =
-  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
-const LABEL_VALUE_RE = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
-
 /** The ValidatingAdmissionPolicy on SecretSyncs' Secret labels and annotations (pure). */
 export function secretSyncMetadataPolicy(inputs: AdmissionPolicyInputs): AdmissionManifest {
   const reserved = cel(RESERVED_METADATA_PREFIX);
   const validKey = (k: string) =>
-    `(size(${k}) <= ${Limit.metadataKey} && ${k}.matches('${QUALIFIED_NAME_RE}') && !${k}.startsWith(${reserved}))`;
-  const badLabels = `variables.labels.filter(k, !(${validKey("k")} && size(variables.labels[k]) <= ${Limit.labelValue} && variables.labels[k].matches('${LABEL_VALUE_RE}')))`;
+    `(size(${k}) <= ${Limit.metadataKey} && ${k}.matches('${QUALIFIED_NAME_SOURCE}') && !${k}.startsWith(${reserved}))`;
+  const badLabels = `variables.labels.filter(k, !(${validKey("k")} && size(variables.labels[k]) <= ${Limit.labelValue} && variables.labels[k].matches('${LABEL_VALUE_SOURCE}')))`;
   const badAnnotations = `variables.annotations.filter(k, !${validKey("k")})`;
   const where = `'SecretSync ' + request.namespace + '/' + object.metadata.name + ': '`;
   return {

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keyfleetCrds, secretProviderClassCrd, secretSyncCrd } from "./index.ts";
-import { Pattern, RESERVED_METADATA_PREFIX, SOURCE_PATH_SOURCE, TARGET_KEY_SOURCE } from "./rules.ts";
+import {
+  LABEL_VALUE_PATTERN,
+  Pattern,
+  QUALIFIED_NAME_SOURCE,
+  qualifiedNameProblem,
+  RESERVED_METADATA_PREFIX,
+  SOURCE_PATH_SOURCE,
+  TARGET_KEY_SOURCE,
+} from "./rules.ts";
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema> };
 const versions = (secretSyncCrd.spec as { versions: Array<{ schema: { openAPIV3Schema: Schema } }> })
@@ -65,5 +73,34 @@ void describe("keyfleetCrds", () => {
       ["akvsyncs.secret-sync.x-k8s.io", ["akvs"]],
     ]);
     assert.equal(secretProviderClassCrd.metadata.name, "secretproviderclasses.secrets-store.csi.x-k8s.io");
+  });
+});
+
+void describe("the admission policies' key regex agrees with the runtime's check", () => {
+  // QUALIFIED_NAME_SOURCE is written for a CEL string literal (backslashes doubled).
+  const cel = new RegExp(QUALIFIED_NAME_SOURCE.replace(/\\\\/g, "\\"));
+  const keys = [
+    "app",
+    "app.kubernetes.io/name",
+    "example.com/a_b.c-d",
+    "invalid/key_with_invalid_characters!",
+    "my.annotation/with_invalid_characters!",
+    "Example.com/x",
+    "/x",
+    "x/",
+    "-x",
+    "a".repeat(63),
+    "a".repeat(64),
+  ];
+  for (const key of keys) {
+    void it(JSON.stringify(key.length > 20 ? `${key.slice(0, 8)}…(${key.length})` : key), () =>
+      assert.equal(cel.test(key), qualifiedNameProblem(key) === undefined),
+    );
+  }
+  void it("label values", () => {
+    assert.deepEqual(
+      ["", "v", "a.b", "a b", "-a", "x".repeat(63)].map((v) => LABEL_VALUE_PATTERN.test(v)),
+      [true, true, true, false, false, true],
+    );
   });
 });

@@ -50,8 +50,16 @@ export const RESERVED_METADATA_PREFIX = MANAGED_SECRET_LABEL;
 
 /** A Kubernetes qualified name's name part: 1-63 characters, alphanumeric at both ends. */
 const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/**
+ * A whole qualified name (label/annotation key) as one regular expression, for CEL in the admission policies
+ * (which cannot call {@link qualifiedNameProblem}); the prefix's 253-character bound is checked there by size.
+ */
+export const QUALIFIED_NAME_SOURCE =
+  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 /** A label value: empty, or up to 63 characters, alphanumeric at both ends. */
-export const LABEL_VALUE_PATTERN = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+export const LABEL_VALUE_SOURCE = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+/** Compiled {@link LABEL_VALUE_SOURCE}. */
+export const LABEL_VALUE_PATTERN = new RegExp(LABEL_VALUE_SOURCE);
 
 /** Why `key` is not a Kubernetes qualified name (label/annotation key), or undefined when it is one (pure). */
 export function qualifiedNameProblem(key: string): string | undefined {
