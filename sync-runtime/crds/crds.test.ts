@@ -77,7 +77,8 @@ void describe("keyfleetCrds", () => {
 });
 
 void describe("the admission policies' key regex agrees with the runtime's check", () => {
-  // QUALIFIED_NAME_SOURCE is written for a CEL string literal (backslashes doubled).
+  // QUALIFIED_NAME_SOURCE is written for a CEL string literal (backslashes doubled: CEL reads `\\.` as `\.`).
+  assert.ok(QUALIFIED_NAME_SOURCE.includes("\\\\."), "a CEL literal needs the backslash doubled");
   const cel = new RegExp(QUALIFIED_NAME_SOURCE.replace(/\\\\/g, "\\"));
   const keys = [
     "app",

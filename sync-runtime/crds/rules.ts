@@ -55,7 +55,7 @@ const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
  * (which cannot call {@link qualifiedNameProblem}); the prefix's 253-character bound is checked there by size.
  */
 export const QUALIFIED_NAME_SOURCE =
-  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 /** A label value: empty, or up to 63 characters, alphanumeric at both ends. */
 export const LABEL_VALUE_SOURCE = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 /** Compiled {@link LABEL_VALUE_SOURCE}. */
