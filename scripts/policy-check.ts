@@ -1,8 +1,10 @@
 /**
- * `npm run policy:check -- --stack <name> [--config <policy-config.json>] [--json]`: evaluates the CrossGuard pack's
- * own rules (policies/pack.ts) against the stack's resource graph as captured under `pulumi.runtime.setMocks`
- * (stacks/synth/capture.ts; no Pulumi CLI, no Azure). Exit 0: no mandatory violation; 1: mandatory violations;
- * 2: bad arguments, config or capture failure. `--config` takes the same JSON as `pulumi preview --policy-pack-config`.
+ * `npm run policy:check -- --stack <name> [--config <policy-config.json>] [--json] [--stacks-dir <dir>]
+ * [--allow-missing-secrets]`: evaluates the CrossGuard pack's own rules (policies/pack.ts) against the stack's
+ * resource graph as captured under `pulumi.runtime.setMocks` (stacks/synth/capture.ts; no Pulumi CLI, no Azure).
+ * Exit 0: no mandatory violation; 1: mandatory violations; 2: bad arguments, config or capture failure (a secret
+ * config key the stack needs but does not set is one, unless `--allow-missing-secrets`). `--config` takes the same
+ * JSON as `pulumi preview --policy-pack-config`.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -11,10 +13,18 @@ import { formatViolations } from "../policies/harness/report.ts";
 import { keyfleetPolicies, PACK_ENFORCEMENT_LEVEL } from "../policies/pack.ts";
 import { captureStack } from "../stacks/synth/capture.ts";
 
-const USAGE = "usage: npm run policy:check -- --stack <name> [--config <policy-config.json>] [--json]\n";
+const USAGE =
+  "usage: npm run policy:check -- --stack <name> [--config <policy-config.json>] [--json] [--stacks-dir <dir>] [--allow-missing-secrets]\n";
 
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; config?: string; json?: boolean; help?: boolean };
+  let values: {
+    stack?: string;
+    config?: string;
+    json?: boolean;
+    help?: boolean;
+    "stacks-dir"?: string;
+    "allow-missing-secrets"?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -23,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
         config: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean" },
+        "stacks-dir": { type: "string" },
+        "allow-missing-secrets": { type: "boolean" },
       },
       strict: true,
     }));
@@ -40,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const config = values.config ? (JSON.parse(readFileSync(values.config, "utf8")) as unknown) : undefined;
-    const resources = await captureStack(values.stack);
+    const resources = await captureStack(values.stack, {
+      stacksDir: values["stacks-dir"],
+      allowMissingSecrets: values["allow-missing-secrets"] ?? false,
+    });
     const violations = await evaluatePolicies(resources, {
       policies: keyfleetPolicies,
       packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,

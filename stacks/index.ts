@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readRawFleet, validateFleetConfig } from "./config/load.ts";
+import { MissingSecretConfigError, missingSecrets } from "./config/secrets.ts";
 import { defineFleet, needsLocalInputs } from "./program.ts";
 import { buildRuntimeBundle, loadRuntimeCrds, readLocalInputs } from "./runtime-inputs.ts";
 
@@ -13,6 +14,9 @@ const keyfleetConfig = new pulumi.Config("keyfleet");
 // The CLI passes the stack file's config (including `pulumi config set` edits); fall back to the file itself.
 const raw: unknown = keyfleetConfig.getObject("fleet") ?? readRawFleet(stack);
 const config = validateFleetConfig(raw, `stack "${stack}" (stacks/Pulumi.${stack}.yaml)`);
+// Every missing secret key at once, each with its command (the CLI alone would stop at the first).
+const missing = missingSecrets(config, (key) => keyfleetConfig.getSecret(key) !== undefined);
+if (missing.length > 0) throw new pulumi.RunError(new MissingSecretConfigError(stack, missing).message);
 
 const fleet = defineFleet({
   config,

@@ -15,12 +15,26 @@ export interface LocalInputs {
   kubeconfig: string;
   /** `keyvaultName` of the local vault. */
   vaultName: string;
-  /** Base URL of the local vault. */
+  /** Base URL of the local vault (loopback: what Pulumi itself uses). */
   vaultUrl: string;
   /** Tenant the local identity endpoint serves. */
   tenantId: string;
-  /** Plain env for the runtime (local endpoints). */
+  /**
+   * Path of the ground's description file (env.json). The local Azure resources carry it and their provider reads
+   * the stand-in's endpoints and credentials from it at each operation (components/local-azure/ground.ts).
+   */
+  ground: string;
+  /** The ground's ServiceAccount issuer (its apiserver URL): the federated credentials' issuer. */
+  serviceAccountIssuer: string;
+  /** Plain env for the runtime (the endpoints as the runtime's pods reach them). */
   runtimeEnv: Record<string, string>;
+  /** The Node image the ground's node has imported (absent without a worker node: the configured image is used). */
+  nodeImage?: string;
+  /**
+   * The pulumi-kubernetes plugin the ground's engine provides (e.g. "4.25.0"; absent without the engine). The
+   * ground's clusters ask for exactly it, so the engine never looks for the newer one the SDK names.
+   */
+  kubernetesProviderVersion?: string;
 }
 
 /** Everything the program needs from outside. */
@@ -60,6 +74,15 @@ export function needsLocalInputs(config: FleetConfig): boolean {
   );
 }
 
+/** The seed secrets of a vault: values from secret config keys, or generated (local vaults only). */
+function seedsOf(v: VaultConfig, inputs: ProgramInputs) {
+  return v.seedSecrets.map((s) =>
+    "configKey" in s
+      ? { name: s.name, value: inputs.secretConfig(s.configKey) }
+      : { name: s.name, generate: s.generate },
+  );
+}
+
 function declareVault(v: VaultConfig, inputs: ProgramInputs): KeyVault {
   const azure = inputs.config.azure;
   if (v.mode === "local") {
@@ -67,6 +90,8 @@ function declareVault(v: VaultConfig, inputs: ProgramInputs): KeyVault {
       mode: "local",
       vaultName: inputs.local!.vaultName,
       vaultUri: inputs.local!.vaultUrl,
+      ground: inputs.local!.ground,
+      seedSecrets: seedsOf(v, inputs),
     });
   }
   if (v.mode === "existing") {
@@ -88,7 +113,7 @@ function declareVault(v: VaultConfig, inputs: ProgramInputs): KeyVault {
     softDeleteRetentionDays: v.softDeleteRetentionDays,
     networkRules: v.networkRules,
     tags: v.tags,
-    seedSecrets: v.seedSecrets.map((s) => ({ name: s.name, value: inputs.secretConfig(s.configKey) })),
+    seedSecrets: seedsOf(v, inputs),
   });
 }
 
@@ -121,19 +146,28 @@ function engineSpec(c: ClusterConfig, inputs: ProgramInputs, bundle: () => strin
     };
   }
   const rt = config.syncRuntime;
+  const onGround = c.kubeconfig.from === "local-env";
+  // The ground's node runs only the image it imported: never pulled, so a missing one fails at once.
+  const groundImage = onGround ? inputs.local!.nodeImage : undefined;
+  const localVault = config.vaults.find((v) => v.name === c.vault)?.mode === "local";
   return {
     engine: "bundled",
-    oidcIssuerUrl: c.oidcIssuerUrl,
+    oidcIssuerUrl: c.oidcIssuerUrl ?? (localVault ? inputs.local!.serviceAccountIssuer : undefined),
     csiAddonPresent: c.csiAddonPresent,
     runtime: {
       namespace: rt.namespace,
       replicas: rt.replicas,
       crds: inputs.crds,
       delivery:
-        rt.delivery === "image" ? { image: rt.image! } : { bundle: bundle(), nodeImage: rt.nodeImage },
+        rt.delivery === "image"
+          ? { image: rt.image! }
+          : groundImage
+            ? { bundle: bundle(), nodeImage: groundImage, imagePullPolicy: "Never" }
+            : { bundle: bundle(), nodeImage: rt.nodeImage },
       settings: { ...c.sync, vaultRequestsPer10s: rt.vaultRequestsPer10s },
       ...(rt.admissionPolicies ? { admissionPolicies: rt.admissionPolicies } : {}),
-      env: c.kubeconfig.from === "local-env" ? inputs.local!.runtimeEnv : {},
+      env: onGround ? inputs.local!.runtimeEnv : {},
+      readyTimeoutSeconds: rt.readyTimeoutSeconds,
     },
   };
 }
@@ -164,21 +198,27 @@ export function defineFleet(inputs: ProgramInputs): FleetOutputs {
   for (const c of config.clusters) {
     const vault = vaults.get(c.vault)!;
     const vaultConfig = config.vaults.find((v) => v.name === c.vault)!;
-    const tenantId = vaultConfig.mode === "local" ? inputs.local!.tenantId : config.azure!.tenantId;
+    const localVault = vaultConfig.mode === "local";
+    const tenantId = localVault ? inputs.local!.tenantId : config.azure!.tenantId;
     const cs = new ClusterSecrets(c.name, {
       engine: engineSpec(c, inputs, bundle),
       installedEngines: c.installedEngines,
       kubeconfig: kubeconfigFor(c, inputs),
+      ...(c.kubeconfig.from === "local-env" && inputs.local!.kubernetesProviderVersion !== undefined
+        ? { kubernetesProviderVersion: inputs.local!.kubernetesProviderVersion }
+        : {}),
       vault,
       tenantId,
       subscriptionId: config.azure?.subscriptionId,
       identity:
         "clientId" in c.identity
           ? { existing: { clientId: c.identity.clientId } }
-          : {
-              create: { resourceGroupName: c.resourceGroup!, location: c.location! },
-              scope: c.identity.scope,
-            },
+          : localVault
+            ? { local: { ground: inputs.local!.ground }, scope: c.identity.scope }
+            : {
+                create: { resourceGroupName: c.resourceGroup!, location: c.location! },
+                scope: c.identity.scope,
+              },
       namespaces: c.namespaces.map((ns) => ({
         name: ns.name,
         serviceAccount: ns.serviceAccount,

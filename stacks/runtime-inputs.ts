@@ -64,18 +64,33 @@ export async function loadRuntimeCrds(module: string = CRDS_MODULE): Promise<Crd
   return mod.keyfleetCrds();
 }
 
-/** Local inputs from a proving-ground description (reads the admin kubeconfig file). */
+/**
+ * Local inputs from a proving-ground description (reads the admin kubeconfig file). Pulumi's own resources (the
+ * local Azure providers, run by the engine on this host) use the loopback URLs; the runtime's pods get the node's
+ * endpoints, CA and imported image when the ground has a node, else the loopback ones (a runtime on this host).
+ */
 export function localInputsFrom(env: LocalEnvironment): LocalInputs {
+  const node = env.node;
   return {
     kubeconfig: readFileSync(env.kubernetes.adminKubeconfig, "utf8"),
     vaultName: env.vault.vaultName,
     vaultUrl: env.vault.url,
     tenantId: env.identity.tenantId,
-    // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, and the token authority.
-    runtimeEnv: {
-      KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
-      AZURE_AUTHORITY_HOST: env.identity.authorityHost,
-    },
+    ground: env.envFile,
+    serviceAccountIssuer: env.kubernetes.serviceAccountIssuer,
+    // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, token authority, CA.
+    runtimeEnv: node
+      ? {
+          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${node.endpoints.vaultUrl}`,
+          AZURE_AUTHORITY_HOST: node.endpoints.authorityHost,
+          KEYFLEET_CA_FILE: node.podCaFile,
+        }
+      : {
+          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
+          AZURE_AUTHORITY_HOST: env.identity.authorityHost,
+        },
+    ...(node ? { nodeImage: node.images.node } : {}),
+    ...(env.pulumi ? { kubernetesProviderVersion: env.pulumi.versions.kubernetesProvider.replace(/^v/, "") } : {}),
   };
 }
 
@@ -90,6 +105,8 @@ export const PLACEHOLDER_LOCAL_INPUTS: LocalInputs = {
   vaultName: "local",
   vaultUrl: "https://127.0.0.1:8443",
   tenantId: "00000000-0000-0000-0000-000000000000",
+  ground: ".keyfleet/local/env.json",
+  serviceAccountIssuer: "https://127.0.0.1:6443",
   runtimeEnv: {
     KEYFLEET_VAULT_URLS: "local=https://127.0.0.1:8443",
     AZURE_AUTHORITY_HOST: "https://127.0.0.1:8444",

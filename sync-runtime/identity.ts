@@ -1,10 +1,15 @@
 /**
  * The ServiceAccount token source: TokenRequest for the SecretSync's own ServiceAccount, audience
  * api://AzureADTokenExchange, short-lived, cached until half its lifetime has passed. The vault layer uses
- * the token as the client assertion of the identity exchange, so no cluster-wide vault credential exists.
+ * the token as the client assertion of the identity exchange, so no cluster-wide vault credential exists. After a
+ * refused token the vault layer asks for a fresh one (`{ fresh: true }`), which drops the cached one first.
  */
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants.ts";
-import type { RequestIdentity, ServiceAccountTokenSource } from "./vault/types.ts";
+import type {
+  RequestIdentity,
+  ServiceAccountTokenOptions,
+  ServiceAccountTokenSource,
+} from "./vault/types.ts";
 
 /** The one Kubernetes call the token source makes (KubeClient implements it). */
 export interface TokenRequester {
@@ -33,10 +38,13 @@ export function createTokenSource(
   const nowMs = options.nowMs ?? Date.now;
   const cache = new Map<string, { token: string; refreshAtMs: number }>();
   const pending = new Map<string, Promise<string>>();
-  return async (identity: RequestIdentity) => {
+  return async (identity: RequestIdentity, tokenOptions?: ServiceAccountTokenOptions) => {
     const key = `${identity.namespace}/${identity.serviceAccountName}`;
+    // A fresh token is wanted because the cached one (or its exchange) was refused: never hand it out again.
+    if (tokenOptions?.fresh) cache.delete(key);
     const cached = cache.get(key);
     if (cached && cached.refreshAtMs > nowMs()) return cached.token;
+    // Every TokenRequest mints a new token, so one in flight is fresh enough for a `fresh` caller too.
     const inFlight = pending.get(key);
     if (inFlight) return inFlight;
     const request = kube

@@ -141,6 +141,7 @@ export class SyncRuntime {
         ...(c.authorityHost ? { authorityHost: c.authorityHost } : {}),
         ...(c.caFile ? { caBundlePem: readFileSync(c.caFile, "utf8") } : {}),
         vaultRequestsPer10s: c.vaultRequestsPer10s,
+        rotationPollIntervalSeconds: c.rotationPollIntervalSeconds,
         ...this.deps.vaultWiring,
       });
     }

@@ -22,6 +22,7 @@ import {
   WorkloadIdentity,
   type CreateIdentity,
   type ExistingIdentity,
+  type LocalGroundIdentity,
 } from "../workload-identity/index.ts";
 
 /** AKS with the CSI add-on. */
@@ -77,9 +78,17 @@ export interface ClusterSecretsArgs {
   tenantId: string;
   /** Required when an identity is created. */
   subscriptionId?: string;
-  /** Create per cluster / per namespace, or use an existing client id. */
-  identity: (CreateIdentity & { scope?: "cluster" | "namespace" }) | ExistingIdentity;
+  /** Create per cluster / per namespace (in Azure, or on the proving ground), or use an existing client id. */
+  identity:
+    | (CreateIdentity & { scope?: "cluster" | "namespace" })
+    | (LocalGroundIdentity & { scope?: "cluster" | "namespace" })
+    | ExistingIdentity;
   namespaces: ServedNamespace[];
+  /**
+   * The pulumi-kubernetes plugin version this cluster's provider asks the engine for. Default: the version the
+   * installed `@pulumi/kubernetes` SDK names. The local stack sets the version its ground's engine built.
+   */
+  kubernetesProviderVersion?: string;
 }
 
 export class ClusterSecrets extends pulumi.ComponentResource {
@@ -137,7 +146,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true },
-      child,
+      args.kubernetesProviderVersion === undefined ? child : { ...child, version: args.kubernetesProviderVersion },
     );
     const onCluster = { parent: this, provider };
 
@@ -189,7 +198,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
 
     // Identities: one per cluster, one per namespace, or the existing one.
     const groups: Array<{ key: string; namespaces: ServedNamespace[] }> =
-      "create" in args.identity && args.identity.scope === "namespace"
+      !("existing" in args.identity) && args.identity.scope === "namespace"
         ? args.namespaces.map((ns) => ({ key: ns.name, namespaces: [ns] }))
         : [{ key: "cluster", namespaces: args.namespaces }];
     const identities = new Map<string, WorkloadIdentity>();
@@ -202,7 +211,12 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         new WorkloadIdentity(
           group.key === "cluster" ? `${name}-wi` : `${name}-wi-${slug(group.key)}`,
           {
-            identity: "create" in args.identity ? { create: args.identity.create } : args.identity,
+            identity:
+              "create" in args.identity
+                ? { create: args.identity.create }
+                : "local" in args.identity
+                  ? { local: args.identity.local }
+                  : args.identity,
             vault: args.vault,
             subscriptionId: args.subscriptionId,
             tenantId: args.tenantId,
@@ -230,7 +244,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
           identity,
           tenantId: args.tenantId,
           secrets: ns.secrets,
-          dependsOn: [namespaces[i]!, identity, ...engineDeps],
+          // After the vault's seed secrets too, so the first sync finds them.
+          dependsOn: [namespaces[i]!, identity, args.vault, ...engineDeps],
         },
         onCluster,
       );

@@ -79,13 +79,61 @@ void test("existing with RBAC authorization off: the program fails with the fix"
   assert.ok(result.stderr.includes(RBAC_OFF_MESSAGE), result.stderr);
 });
 
-void test("local: no Azure resource, outputs carry the local name and URL", async () => {
-  const before = h.registrations.filter((r) => r.custom).length;
-  const kv = new KeyVault("local", { mode: "local", vaultName: "local", vaultUri: "https://127.0.0.1:8443" });
+void test("local: no Azure resource; seeds become local vault secrets (values secret or generated); vault id has Azure's shape", async () => {
+  const kv = new KeyVault("local", {
+    mode: "local",
+    vaultName: "local",
+    vaultUri: "https://127.0.0.1:8443",
+    ground: "/ground/env.json",
+    seedSecrets: [
+      { name: "db-password", value: "hunter3-plain" },
+      { name: "api-token", generate: { length: 24 } },
+    ],
+  });
   await h.settle();
-  assert.equal(h.registrations.filter((r) => r.custom).length, before);
-  assert.equal(kv.vaultId, undefined);
+  const local = h.registrations.filter((r) => r.parent.endsWith("::local"));
+  assert.deepEqual(local.map((r) => [r.type, r.name]).sort(), [
+    ["pulumi-nodejs:dynamic/local-azure:VaultSecret", "local-seed-api-token"],
+    ["pulumi-nodejs:dynamic/local-azure:VaultSecret", "local-seed-db-password"],
+  ]);
+  const declared = local.find((r) => r.name === "local-seed-db-password");
+  const generated = local.find((r) => r.name === "local-seed-api-token");
+  assert.deepEqual(declared!.secretPaths, ["properties.value"]);
+  assert.equal(JSON.stringify(h.registrations).includes("hunter3-plain"), false);
+  assert.deepEqual(
+    [declared!.inputs.secretName, declared!.inputs.vaultName, declared!.inputs.ground],
+    ["db-password", "local", "/ground/env.json"],
+  );
+  assert.equal(at(generated!.inputs, "properties.value"), undefined);
+  assert.equal(generated!.inputs.generateValueLength, 24);
+  assert.equal(
+    await valueOf(kv.vaultId!),
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/keyfleet-local/providers/Microsoft.KeyVault/vaults/local",
+  );
   assert.equal(await valueOf(kv.vaultUri), "https://127.0.0.1:8443");
+  assert.throws(
+    () =>
+      new KeyVault("local-no-ground", {
+        mode: "local",
+        vaultName: "local",
+        vaultUri: "https://127.0.0.1:8443",
+        seedSecrets: [{ name: "x", value: "y" }],
+      }),
+    /^Error: ground: required to seed secrets/,
+  );
+  assert.throws(
+    () =>
+      new KeyVault("create-generated", {
+        mode: "create",
+        vaultName: "kf-gen",
+        resourceGroupName: "rg",
+        location: "l",
+        tenantId: TEST_TENANT,
+        subscriptionId: TEST_SUBSCRIPTION,
+        seedSecrets: [{ name: "x", generate: { length: 8 } }],
+      }),
+    /a generated value is for local vaults only/,
+  );
 });
 
 for (const [label, args, option] of [

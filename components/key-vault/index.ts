@@ -1,10 +1,12 @@
 /**
  * KeyVault: creates an Azure Key Vault with RBAC authorization, soft delete, purge protection and network
  * rules (optionally seeding secrets, always as Pulumi secrets), references an existing one (checking that RBAC
- * authorization is on), or stands for the proving ground's local vault (no Azure resource).
+ * authorization is on), or stands for the proving ground's local vault, whose seed secrets it writes through the
+ * local Azure providers (components/local-azure/) as it writes an Azure vault's.
  */
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import { LocalVaultSecret, localVaultResourceId } from "../local-azure/index.ts";
 import { check, COMPONENT_PREFIX, GUID_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
 import {
   VAULT_NAME_PATTERN,
@@ -23,6 +25,16 @@ export interface SeedSecretArgs {
   name: string;
   /** Value; wrapped with `pulumi.secret` whatever the caller passes. */
   value: pulumi.Input<string>;
+  /** Content type. Default unset. */
+  contentType?: string;
+}
+
+/** A secret whose value the local provider generates at create (local vaults only; kept in state as a secret). */
+export interface GeneratedSeedSecretArgs {
+  /** Secret name in the vault. */
+  name: string;
+  /** Length of the random value. */
+  generate: { length: number };
   /** Content type. Default unset. */
   contentType?: string;
 }
@@ -46,8 +58,8 @@ export interface CreateVaultArgs {
   networkRules?: VaultNetworkRulesArgs;
   /** Default {}. */
   tags?: Record<string, string>;
-  /** Default []. */
-  seedSecrets?: SeedSecretArgs[];
+  /** Default []. Generated values are for local vaults only. */
+  seedSecrets?: Array<SeedSecretArgs | GeneratedSeedSecretArgs>;
 }
 
 /** Reference a vault this stack does not own; it is read (never written) and must have RBAC authorization on. */
@@ -58,12 +70,20 @@ export interface ExistingVaultArgs {
   subscriptionId: string;
 }
 
-/** The proving ground's local vault: nothing is created; outputs carry its name and URL. */
+/**
+ * The proving ground's local vault (it exists with the ground; Pulumi does not create it). Its seed secrets are
+ * written into it as an Azure vault's are (components/local-azure/); its `vaultId` has Azure's shape under the
+ * local subscription, so role assignments are scoped to it as on Azure.
+ */
 export interface LocalVaultArgs {
   mode: "local";
   vaultName: string;
   /** Base URL of the local vault endpoint. */
   vaultUri: string;
+  /** The proving ground's description file (env.json) the local providers read; required with seedSecrets. */
+  ground?: pulumi.Input<string>;
+  /** Default []. */
+  seedSecrets?: Array<SeedSecretArgs | GeneratedSeedSecretArgs>;
 }
 
 /** One of the three vault modes. */
@@ -79,7 +99,7 @@ export class KeyVault extends pulumi.ComponentResource {
   readonly vaultName: pulumi.Output<string>;
   /** Data-plane URI. */
   readonly vaultUri: pulumi.Output<string>;
-  /** ARM id (role-assignment scope); undefined for a local vault. */
+  /** ARM id (role-assignment scope); for a local vault, Azure's shape under the local subscription. */
   readonly vaultId: pulumi.Output<string> | undefined;
   /** The mode this vault was declared with. */
   readonly mode: KeyVaultArgs["mode"];
@@ -95,9 +115,29 @@ export class KeyVault extends pulumi.ComponentResource {
     );
     this.mode = args.mode;
     if (args.mode === "local") {
+      const seeds = args.seedSecrets ?? [];
+      check(
+        seeds.length === 0 || args.ground !== undefined,
+        this,
+        "ground",
+        "required to seed secrets into the local vault (the proving ground's env.json)",
+      );
+      for (const seed of seeds) {
+        new LocalVaultSecret(
+          `${name}-seed-${slug(seed.name)}`,
+          {
+            ground: args.ground!,
+            vaultName: args.vaultName,
+            secretName: seed.name,
+            ...("generate" in seed ? { generateValueLength: seed.generate.length } : { value: seed.value }),
+            contentType: seed.contentType,
+          },
+          { parent: this },
+        );
+      }
       this.vaultName = pulumi.output(args.vaultName);
       this.vaultUri = pulumi.output(args.vaultUri);
-      this.vaultId = undefined;
+      this.vaultId = pulumi.output(localVaultResourceId(args.vaultName));
     } else if (args.mode === "existing") {
       check(GUID_PATTERN.test(args.subscriptionId), this, "subscriptionId", "must be a GUID");
       const existing = azure.keyvault.getVaultOutput(
@@ -149,6 +189,12 @@ export class KeyVault extends pulumi.ComponentResource {
         { parent: this },
       );
       for (const seed of args.seedSecrets ?? []) {
+        check(
+          "value" in seed,
+          this,
+          `seedSecrets[${seed.name}]`,
+          "a generated value is for local vaults only; give the value (a secret config key)",
+        );
         new azure.keyvault.Secret(
           `${name}-seed-${slug(seed.name)}`,
           {

@@ -176,3 +176,48 @@ void test("pure: token rules per namespace, sorted and deduplicated; CRD filter;
       .every((r) => !r.verbs.includes("delete") && !r.verbs.includes("update")),
   );
 });
+
+void test("readiness: pulumi up waits for the Deployment at most readyTimeoutSeconds, never on the metrics Service; pull policy passes through", async () => {
+  new SyncRuntime(
+    "ready",
+    {
+      namespace: "ready-ns",
+      crds: [],
+      delivery: { bundle: "console.log(1)", nodeImage: "node:imported", imagePullPolicy: "Never" },
+      servedServiceAccounts: [],
+      settings,
+      readyTimeoutSeconds: 45,
+    },
+    { provider },
+  );
+  await h.settle();
+  const deployment = h.one("kubernetes:apps/v1:Deployment", "ready-deployment");
+  assert.deepEqual(at(deployment.inputs, "metadata.annotations"), { "pulumi.com/timeoutSeconds": "45" });
+  const spec = at(deployment.inputs, "spec.template.spec") as {
+    containers: Array<{ imagePullPolicy?: string }>;
+    initContainers: Array<{ imagePullPolicy?: string }>;
+  };
+  assert.deepEqual(
+    [...spec.containers, ...spec.initContainers].map((c) => c.imagePullPolicy),
+    ["Never", "Never"],
+  );
+  const service = h.one("kubernetes:core/v1:Service", "ready-metrics");
+  assert.deepEqual(at(service.inputs, "metadata.annotations"), { "pulumi.com/skipAwait": "true" });
+  const standard = h.one("kubernetes:apps/v1:Deployment", "rt-deployment");
+  assert.deepEqual(at(standard.inputs, "metadata.annotations"), { "pulumi.com/timeoutSeconds": "300" });
+  assert.equal(
+    (at(standard.inputs, "spec.template.spec.containers") as Array<{ imagePullPolicy?: string }>)[0]!
+      .imagePullPolicy,
+    undefined,
+    "Kubernetes' own default unless asked",
+  );
+  assert.throws(
+    () =>
+      new SyncRuntime(
+        "too-short",
+        { crds: [], delivery: { image: "i" }, servedServiceAccounts: [], settings, readyTimeoutSeconds: 3 },
+        { provider },
+      ),
+    /readyTimeoutSeconds: got 3; allowed 10-3600/,
+  );
+});

@@ -19,9 +19,12 @@ import {
   unpackContainer,
   crdsToDeclare,
   DEFAULT_PORTS,
+  DEFAULT_READY_TIMEOUT_SECONDS,
+  readyAnnotations,
   runtimeContainer,
   RUNTIME_LABELS,
   RUNTIME_NAME,
+  SKIP_AWAIT_ANNOTATION,
   type CrdManifest,
   type RuntimeDelivery,
 } from "./workload.ts";
@@ -68,6 +71,12 @@ export interface SyncRuntimeArgs {
    * clusters older than Kubernetes 1.30 or where another policy engine does the same.
    */
   admissionPolicies?: AdmissionPolicySettings;
+  /**
+   * Seconds `pulumi up` waits for the Deployment to become ready before it fails with the pods' status, through
+   * the `pulumi.com/timeoutSeconds` annotation @pulumi/kubernetes honours (a `customTimeouts` resource option would
+   * take precedence). Default {@link DEFAULT_READY_TIMEOUT_SECONDS}.
+   */
+  readyTimeoutSeconds?: number;
 }
 
 export class SyncRuntime extends pulumi.ComponentResource {
@@ -102,6 +111,13 @@ export class SyncRuntime extends pulumi.ComponentResource {
     for (const problem of admissionSettingsProblems(args.admissionPolicies))
       check(false, this, problem.option, problem.message);
     const ports = args.ports ?? DEFAULT_PORTS;
+    const readyTimeout = args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
+    check(
+      Number.isInteger(readyTimeout) && readyTimeout >= 10 && readyTimeout <= 3600,
+      this,
+      "readyTimeoutSeconds",
+      `got ${readyTimeout}; allowed 10-3600`,
+    );
     const child = { parent: this };
     this.namespace = namespace;
 
@@ -123,6 +139,7 @@ export class SyncRuntime extends pulumi.ComponentResource {
     );
     const inNs = { ...child, dependsOn: [ns] };
     const meta = { name: RUNTIME_NAME, namespace, labels: RUNTIME_LABELS };
+
     new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta }, inNs);
     const subject = [{ kind: "ServiceAccount", name: RUNTIME_NAME, namespace }];
     new k8s.rbac.v1.ClusterRole(
@@ -204,7 +221,9 @@ export class SyncRuntime extends pulumi.ComponentResource {
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: meta,
+        // pulumi-kubernetes awaits the Deployment until its pods are ready: bounded, so a runtime that cannot
+        // start fails fast with the pods' status as the reason instead of after Pulumi's 10 minutes.
+        metadata: { ...meta, annotations: readyAnnotations(readyTimeout) },
         spec: {
           replicas,
           selector: { matchLabels: selector },
@@ -215,7 +234,9 @@ export class SyncRuntime extends pulumi.ComponentResource {
               serviceAccountName: RUNTIME_NAME,
               automountServiceAccountToken: true,
               ...("bundle" in args.delivery
-                ? { initContainers: [unpackContainer(args.delivery.nodeImage)] }
+                ? {
+                    initContainers: [unpackContainer(args.delivery.nodeImage, args.delivery.imagePullPolicy)],
+                  }
                 : {}),
               containers: [runtimeContainer({ delivery: args.delivery, env, ports })],
               volumes,
@@ -239,7 +260,13 @@ export class SyncRuntime extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       `${name}-metrics`,
       {
-        metadata: { ...meta, name: `${RUNTIME_NAME}-metrics` },
+        // Its readiness is the Deployment's, awaited above; awaiting its endpoints too would add the awaiter's
+        // settling delay and a dependency on the endpoint controller for nothing.
+        metadata: {
+          ...meta,
+          name: `${RUNTIME_NAME}-metrics`,
+          annotations: { [SKIP_AWAIT_ANNOTATION]: "true" },
+        },
         spec: { selector, ports: [{ name: "metrics", port: ports.metrics, targetPort: "metrics" }] },
       },
       inNs,

@@ -58,6 +58,21 @@ export function bundleTooLarge(bundle: string): string | undefined {
     : undefined;
 }
 
+/**
+ * Default of the runtime's ready timeout in seconds: an image pull and the rolling start of a replica fit well
+ * inside five minutes on a real cluster (Pulumi's own await default is 600, long enough to look like a hang).
+ */
+export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
+/** The annotation @pulumi/kubernetes reads a resource's await timeout from. */
+export const TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
+/** The annotation that makes @pulumi/kubernetes skip its await of a resource. */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+
+/** Annotations bounding how long `pulumi up` waits for the runtime's Deployment (pure). */
+export function readyAnnotations(readyTimeoutSeconds: number): Record<string, string> {
+  return { [TIMEOUT_ANNOTATION]: String(readyTimeoutSeconds) };
+}
+
 /** V8 heap bounds for the runtime container (old space 128 MiB, small young generation). */
 export const RUNTIME_NODE_OPTIONS = "--max-old-space-size=128 --max-semi-space-size=2";
 
@@ -69,8 +84,16 @@ export const RUNTIME_NODE_OPTIONS = "--max-old-space-size=128 --max-semi-space-s
  */
 export const RUNTIME_NODE_FLAGS: readonly string[] = ["--lite-mode"];
 
-/** How the runtime's code reaches the pod. */
-export type RuntimeDelivery = { image: string } | { bundle: string; nodeImage: string };
+/** Kubernetes image pull policy. */
+export type ImagePullPolicy = "Always" | "IfNotPresent" | "Never";
+
+/**
+ * How the runtime's code reaches the pod. `imagePullPolicy` defaults to Kubernetes' own default; `Never` suits an
+ * image imported into the node (the proving ground's), so a missing image fails as ErrImageNeverPull at once.
+ */
+export type RuntimeDelivery =
+  | { image: string; imagePullPolicy?: ImagePullPolicy }
+  | { bundle: string; nodeImage: string; imagePullPolicy?: ImagePullPolicy };
 
 /** Inputs of {@link runtimeContainer}. */
 export interface ContainerInput {
@@ -88,6 +111,7 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
     image: bundled
       ? (input.delivery as { nodeImage: string }).nodeImage
       : (input.delivery as { image: string }).image,
+    ...(input.delivery.imagePullPolicy ? { imagePullPolicy: input.delivery.imagePullPolicy } : {}),
     ...(bundled
       ? { command: ["node", ...RUNTIME_NODE_FLAGS, `${UNPACKED_PATH}/${UNPACKED_FILE}`, "run"] }
       : {}),
@@ -125,13 +149,17 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
  * Init container of the bundle delivery: gunzips the mounted bundle into the `runtime` emptyDir with the same
  * stock Node image (no shell needed), so the runtime container keeps a read-only root filesystem.
  */
-export function unpackContainer(nodeImage: string): k8s.types.input.core.v1.Container {
+export function unpackContainer(
+  nodeImage: string,
+  imagePullPolicy?: ImagePullPolicy,
+): k8s.types.input.core.v1.Container {
   const script =
     "const fs=require('node:fs'),zlib=require('node:zlib');" +
     `fs.writeFileSync('${UNPACKED_PATH}/${UNPACKED_FILE}',zlib.gunzipSync(fs.readFileSync('${BUNDLE_MOUNT_PATH}/${BUNDLE_KEY}')))`;
   return {
     name: "unpack-runtime",
     image: nodeImage,
+    ...(imagePullPolicy ? { imagePullPolicy } : {}),
     command: ["node", "-e", script],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
     securityContext: {

@@ -115,6 +115,88 @@ void test("existing identity: only ServiceAccounts, no Azure resources", async (
   assert.deepEqual(wi.federatedCredentials, []);
 });
 
+void test("local identity: the same resources and names as on Azure, as local-azure twins on the ground", async () => {
+  const localVault = new KeyVault("lkv", {
+    mode: "local",
+    vaultName: "local",
+    vaultUri: "https://127.0.0.1:1",
+  });
+  const wi = new WorkloadIdentity("lwi", {
+    identity: { local: { ground: "/ground/env.json" } },
+    vault: localVault,
+    tenantId: TEST_TENANT,
+    roles: ["secrets-user"],
+    oidcIssuerUrl: "https://127.0.0.1:6443",
+    serviceAccounts: [
+      { namespace: "demo", name: "demo-sync" },
+      { namespace: "demo-akv", name: "demo-akv-sync" },
+    ],
+    kubernetesProvider: provider,
+  });
+  await h.settle();
+  const mine = h.registrations.filter((r) => r.parent.endsWith("::lwi"));
+  assert.deepEqual(
+    mine.map((r) => [r.type.replace("pulumi-nodejs:dynamic/local-azure:", "local:"), r.name]).sort(),
+    [
+      ["kubernetes:core/v1:ServiceAccount", "lwi-sa-demo-akv-demo-akv-sync"],
+      ["kubernetes:core/v1:ServiceAccount", "lwi-sa-demo-demo-sync"],
+      ["local:FederatedIdentityCredential", "lwi-fic-demo-akv-demo-akv-sync"],
+      ["local:FederatedIdentityCredential", "lwi-fic-demo-demo-sync"],
+      ["local:RoleAssignment", "lwi-secrets-user"],
+      ["local:UserAssignedIdentity", "lwi-identity"],
+    ],
+  );
+  const named = (n: string) => mine.find((r) => r.name === n)!;
+  const [identity, role, fic1, fic2, sa] = [
+    "lwi-identity",
+    "lwi-secrets-user",
+    "lwi-fic-demo-demo-sync",
+    "lwi-fic-demo-akv-demo-akv-sync",
+    "lwi-sa-demo-demo-sync",
+  ].map(named);
+  assert.equal(identity!.inputs.resourceName, "lwi");
+  assert.equal(identity!.inputs.ground, "/ground/env.json");
+  assert.equal(
+    role!.inputs.roleDefinitionId,
+    "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+  );
+  assert.equal(role!.inputs.scope, await valueOf(localVault.vaultId!));
+  assert.equal(role!.inputs.principalType, "ServicePrincipal");
+  assert.deepEqual(
+    [fic1!.inputs.subject, fic1!.inputs.issuer, fic1!.inputs.audiences],
+    ["system:serviceaccount:demo:demo-sync", "https://127.0.0.1:6443", ["api://AzureADTokenExchange"]],
+  );
+  assert.ok(
+    fic2!.dependencies.some((d) => d.endsWith("::lwi-fic-demo-demo-sync")),
+    "chained as on Azure",
+  );
+  assert.match(await valueOf(wi.clientId), /^[0-9a-f-]{36}$/);
+  assert.equal(wi.federatedCredentials.length, 2);
+  const annotations = at(sa!.inputs, "metadata.annotations") as Record<string, string>;
+  assert.equal(annotations["azure.workload.identity/client-id"], await valueOf(wi.clientId));
+  assert.throws(
+    () =>
+      new WorkloadIdentity("lwi-azure-vault", {
+        identity: { local: { ground: "g" } },
+        vault,
+        oidcIssuerUrl: "https://i/",
+        serviceAccounts: sas(1),
+      }),
+    /vault: a local identity reads the local vault/,
+  );
+  assert.throws(
+    () =>
+      new WorkloadIdentity("azure-on-local-vault", {
+        identity: { create: { resourceGroupName: "rg", location: "l" } },
+        vault: localVault,
+        subscriptionId: TEST_SUBSCRIPTION,
+        oidcIssuerUrl: "https://i/",
+        serviceAccounts: sas(1),
+      }),
+    /vault: role assignments need an Azure vault/,
+  );
+});
+
 void test("pure builders", () => {
   assert.equal(
     roleDefinitionId("s", "g"),

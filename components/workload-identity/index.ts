@@ -2,13 +2,20 @@
  * WorkloadIdentity: a user-assigned managed identity with vault role assignments (Key Vault Secrets User; Reader
  * only when asked), one federated identity credential per (namespace, ServiceAccount) — written one after
  * another because Azure answers 409 to parallel writes on one identity — and the annotated ServiceAccounts.
- * With an existing identity (e.g. the proving ground's) only the ServiceAccounts are created.
+ * On the proving ground (`local`) the same identity, roles and credentials are created on the local identity
+ * stand-in (components/local-azure/) under the same names; with an existing identity only the ServiceAccounts are.
  * Docs: https://learn.microsoft.com/azure/aks/workload-identity-overview
  */
 import * as azure from "@pulumi/azure-native";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KeyVault } from "../key-vault/index.ts";
+import {
+  LOCAL_SUBSCRIPTION_ID,
+  LocalFederatedIdentityCredential,
+  LocalRoleAssignment,
+  LocalUserAssignedIdentity,
+} from "../local-azure/index.ts";
 import {
   check,
   COMPONENT_PREFIX,
@@ -37,15 +44,22 @@ export interface CreateIdentity {
     tags?: Record<string, string>;
   };
 }
+/** Create the identity on the proving ground's identity stand-in: the local rehearsal of {@link CreateIdentity}. */
+export interface LocalGroundIdentity {
+  local: {
+    /** The proving ground's description file (env.json) the local providers read. */
+    ground: pulumi.Input<string>;
+  };
+}
 /** Use an identity managed elsewhere (no Azure resources are created for it). */
 export interface ExistingIdentity {
   existing: { clientId: pulumi.Input<string> };
 }
 
 export interface WorkloadIdentityArgs {
-  /** Create the identity or use an existing one. */
-  identity: CreateIdentity | ExistingIdentity;
-  /** The vault roles are scoped to (required when creating). */
+  /** Create the identity (in Azure, or on the proving ground) or use an existing one. */
+  identity: CreateIdentity | LocalGroundIdentity | ExistingIdentity;
+  /** The vault roles are scoped to (an Azure vault when creating in Azure; the local vault when local). */
   vault: KeyVault;
   /** Subscription GUID for role definition ids (required when creating). */
   subscriptionId?: string;
@@ -53,7 +67,7 @@ export interface WorkloadIdentityArgs {
   tenantId?: string;
   /** Roles on the vault. Default ["secrets-user"]. Never Secrets Officer/Administrator. */
   roles?: VaultRole[];
-  /** The cluster's OIDC issuer URL (required when creating). */
+  /** The cluster's OIDC issuer URL (required when creating; on the proving ground, its apiserver URL). */
   oidcIssuerUrl?: pulumi.Input<string>;
   /** ServiceAccounts that exchange tokens for this identity (at most 20 distinct). */
   serviceAccounts: ServiceAccountRef[];
@@ -95,11 +109,11 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     }
     const roles = args.roles ?? ["secrets-user"];
     roles.forEach((r, i) => requireOneOf(r, ["secrets-user", "reader"], this, `roles[${i}]`));
-    this.federatedCredentials = "create" in args.identity ? specs : [];
+    this.federatedCredentials = "existing" in args.identity ? [] : specs;
 
     if ("create" in args.identity) {
       check(
-        args.vault.vaultId !== undefined,
+        args.vault.vaultId !== undefined && args.vault.mode !== "local",
         this,
         "vault",
         "role assignments need an Azure vault (mode create or existing), not a local one",
@@ -153,6 +167,10 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       }
       this.clientId = identity.clientId;
       this.principalId = identity.principalId;
+    } else if ("local" in args.identity) {
+      const created = this.declareLocal(name, args, args.identity.local.ground, specs, roles);
+      this.clientId = created.clientId;
+      this.principalId = created.principalId;
     } else {
       this.clientId = pulumi.output(args.identity.existing.clientId);
       this.principalId = undefined;
@@ -179,5 +197,58 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       }
     }
     this.registerOutputs({ clientId: this.clientId, principalId: this.principalId });
+  }
+
+  /** The create branch on the proving ground: same resources, same names, the local stand-in's types. */
+  private declareLocal(
+    name: string,
+    args: WorkloadIdentityArgs,
+    ground: pulumi.Input<string>,
+    specs: FederatedCredentialSpec[],
+    roles: VaultRole[],
+  ): LocalUserAssignedIdentity {
+    check(args.vault.mode === "local", this, "vault", "a local identity reads the local vault (mode local)");
+    check(
+      args.oidcIssuerUrl !== undefined,
+      this,
+      "oidcIssuerUrl",
+      "required: the proving ground's ServiceAccount issuer (federated credentials)",
+    );
+    const identity = new LocalUserAssignedIdentity(
+      `${name}-identity`,
+      { ground, resourceName: name.slice(0, 128) },
+      { parent: this },
+    );
+    for (const role of roles) {
+      new LocalRoleAssignment(
+        `${name}-${role}`,
+        {
+          ground,
+          principalId: identity.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: roleDefinitionId(LOCAL_SUBSCRIPTION_ID, ROLE_GUIDS[role]),
+          scope: args.vault.vaultId!,
+        },
+        { parent: this },
+      );
+    }
+    let previous: pulumi.Resource | undefined;
+    for (const spec of specs) {
+      previous = new LocalFederatedIdentityCredential(
+        `${name}-fic-${spec.credentialName}`,
+        {
+          ground,
+          clientId: identity.clientId,
+          resourceName: identity.resourceName,
+          federatedIdentityCredentialResourceName: spec.credentialName,
+          issuer: args.oidcIssuerUrl!,
+          subject: spec.subject,
+          audiences: spec.audiences,
+        },
+        // Chained as on Azure, so the local rehearsal creates them in the order Azure needs.
+        { parent: this, dependsOn: previous ? [previous] : [] },
+      );
+    }
+    return identity;
   }
 }

@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -24,9 +26,27 @@ async function policyCheck(args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
+/** A stacks directory whose dev stack has its two secrets set, as `pulumi config set --secret` writes them. */
+function devWithSecrets(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "keyfleet-policy-check-"));
+  const secure = ["seedDbPassword", "kubeconfigArcDevLab"]
+    .map((k) => `  keyfleet:${k}:\n    secure: v1:dGVzdA==:ZW5jcnlwdGVk\n`)
+    .join("");
+  const text = readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+  writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text.replace(/^config:\n/m, `config:\n${secure}`));
+  return dir;
+}
+
 describe("npm run policy:check", () => {
-  it("passes the dev stack", async () => {
+  it("refuses the dev stack while its secret config is not set, naming each key and its command", async () => {
     const result = await policyCheck(["--stack", "dev"]);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /pulumi config set --secret --stack dev keyfleet:seedDbPassword/);
+    assert.match(result.stderr, /pulumi config set --secret --stack dev keyfleet:kubeconfigArcDevLab/);
+  });
+
+  it("passes the dev stack once its secrets are set", async () => {
+    const result = await policyCheck(["--stack", "dev", "--stacks-dir", devWithSecrets()]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(
       result.stdout,
@@ -35,7 +55,7 @@ describe("npm run policy:check", () => {
   });
 
   it("passes the prod stack (222 clusters; existing AKS clusters judged by the component's poll interval)", async () => {
-    const result = await policyCheck(["--stack", "prod"]);
+    const result = await policyCheck(["--stack", "prod", "--allow-missing-secrets"]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(
       result.stdout,
@@ -58,7 +78,7 @@ describe("policy check of prod when an existing cluster's poll interval is not v
     const { captureStack } = await import("../../stacks/synth/capture.ts");
     const { evaluatePolicies } = await import("./evaluate.ts");
     const { keyfleetPolicies, PACK_ENFORCEMENT_LEVEL } = await import("../pack.ts");
-    const resources = await captureStack("prod");
+    const resources = await captureStack("prod", { allowMissingSecrets: true });
     let hidden = 0;
     for (const r of resources) {
       const ownsCluster = resources.some((c) => c.parent === r.urn && c.type.endsWith(":ManagedCluster"));

@@ -15,6 +15,13 @@ export const ResourceType = {
   secretProviderClass: "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
   akvSync: "kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync",
   secretSync: "kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync",
+  /**
+   * The `local` stack's twins of the Azure resources (components/local-azure/, dynamic resources with azure-native's
+   * property names): judged by the same rules, so the rehearsal is gated as the Azure stacks are.
+   */
+  localVaultSecret: "pulumi-nodejs:dynamic/local-azure:VaultSecret",
+  localRoleAssignment: "pulumi-nodejs:dynamic/local-azure:RoleAssignment",
+  localFederatedCredential: "pulumi-nodejs:dynamic/local-azure:FederatedIdentityCredential",
   /** keyfleet components (issue 5): the cluster boundary and the add-on on a cluster Pulumi does not own. */
   clusterSecrets: "keyfleet:index:ClusterSecrets",
   aksSecretsProvider: "keyfleet:index:AksSecretsProvider",

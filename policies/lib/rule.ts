@@ -21,11 +21,22 @@ export function forType(
   type: string,
   validate: (props: Record<string, unknown>, args: ResourceValidationArgs, report: ReportViolation) => void,
 ): ResourceValidation {
-  const fn: ResourceValidation = (args, report) => {
-    if (args.type !== type) args.notApplicable(`Policy only applies to resources of type '${type}'`);
-    validate(args.props, args, report);
-  };
+  const fn = forTypes([type], validate);
   // @pulumi/policy reads this to skip other types quickly (as validateResourceOfType attaches it).
   (fn as { __pulumiType?: string }).__pulumiType = type;
   return fn;
+}
+
+/** {@link forType} for several type tokens (an Azure resource and its local twin). */
+export function forTypes(
+  types: readonly string[],
+  validate: (props: Record<string, unknown>, args: ResourceValidationArgs, report: ReportViolation) => void,
+): ResourceValidation {
+  return (args, report) => {
+    if (!types.includes(args.type))
+      args.notApplicable(
+        `Policy only applies to resources of type ${types.map((t) => `'${t}'`).join(" or ")}`,
+      );
+    validate(args.props, args, report);
+  };
 }

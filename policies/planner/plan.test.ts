@@ -33,6 +33,7 @@ function fleet(clusters: ClusterConfig[]): FleetConfig {
       namespace: "ns",
       replicas: 1,
       vaultRequestsPer10s: 4000,
+      readyTimeoutSeconds: 300,
     },
     vaults: [
       {

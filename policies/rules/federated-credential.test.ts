@@ -8,6 +8,13 @@ describe("keyfleet-federated-credential", () => {
   it("passes the compliant fleet", async () => {
     assert.deepEqual(await messagesOf(federatedCredential, compliantFleet()), []);
   });
+  it("judges the local stack's twin (components/local-azure) the same way", async () => {
+    const fleet = change(compliantFleet(), "aks-1-fic", (i, r) => {
+      r.type = "pulumi-nodejs:dynamic/local-azure:FederatedIdentityCredential";
+      i.audiences = ["api://other"];
+    });
+    assert.equal((await messagesOf(federatedCredential, fleet)).length, 1);
+  });
   it("flags another audience", async () => {
     const fleet = change(compliantFleet(), "aks-1-fic", (i) => {
       i.audiences = ["api://other"];

@@ -1,7 +1,7 @@
 /** Federated identity credentials: audience api://AzureADTokenExchange and a subject naming one ServiceAccount. */
 import { ResourceType, TOKEN_EXCHANGE_AUDIENCE } from "../lib/constants.ts";
 import { arrayAt, stringAt } from "../lib/props.ts";
-import { forType, type KeyfleetPolicy } from "../lib/rule.ts";
+import { forTypes, type KeyfleetPolicy } from "../lib/rule.ts";
 
 /** `system:serviceaccount:<namespace>:<name>`, both DNS names, no wildcards. */
 const SUBJECT = /^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -36,7 +36,10 @@ export const federatedCredential: KeyfleetPolicy = {
     'Set audiences: ["api://AzureADTokenExchange"], subject: "system:serviceaccount:<namespace>:<serviceaccount>" ' +
     "and issuer: the cluster's OIDC issuer URL.",
   enforcementLevel: "mandatory",
-  validateResource: forType(ResourceType.federatedCredential, (props, _args, report) => {
-    for (const problem of federatedCredentialProblems(props)) report(problem);
-  }),
+  validateResource: forTypes(
+    [ResourceType.federatedCredential, ResourceType.localFederatedCredential],
+    (props, _args, report) => {
+      for (const problem of federatedCredentialProblems(props)) report(problem);
+    },
+  ),
 };

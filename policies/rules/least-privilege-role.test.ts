@@ -20,6 +20,14 @@ describe("keyfleet-least-privilege-role", () => {
     });
     assert.deepEqual(await messagesOf(leastPrivilegeRole, fleet), []);
   });
+  it("judges the local stack's twin (components/local-azure) the same way", async () => {
+    const fleet = change(compliantFleet(), "aks-1-secrets-user", (i, r) => {
+      r.type = "pulumi-nodejs:dynamic/local-azure:RoleAssignment";
+      i.roleDefinitionId = role(OFFICER);
+    });
+    const [message] = await messagesOf(leastPrivilegeRole, fleet);
+    assert.match(message!, /role Key Vault Secrets Officer .* is not allowed for the sync identity/);
+  });
   it("flags Key Vault Secrets Officer", async () => {
     const fleet = change(compliantFleet(), "aks-1-secrets-user", (i) => {
       i.roleDefinitionId = role(OFFICER);

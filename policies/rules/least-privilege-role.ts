@@ -3,7 +3,7 @@ import type { PolicyConfigSchema } from "@pulumi/policy";
 import { Role, ROLE_NAMES, ResourceType } from "../lib/constants.ts";
 import { configWithDefaults } from "../lib/config.ts";
 import { stringAt } from "../lib/props.ts";
-import { forType, type KeyfleetPolicy } from "../lib/rule.ts";
+import { forTypes, type KeyfleetPolicy } from "../lib/rule.ts";
 
 /** Config of {@link leastPrivilegeRole}. */
 export interface LeastPrivilegeConfig {
@@ -86,8 +86,11 @@ export const leastPrivilegeRole: KeyfleetPolicy = {
     "secret). Never Secrets Officer, Administrator, Contributor or Owner, and never a resource group or subscription.",
   enforcementLevel: "mandatory",
   configSchema,
-  validateResource: forType(ResourceType.roleAssignment, (props, args, report) => {
-    const config = configWithDefaults<LeastPrivilegeConfig>(configSchema, args.getConfig());
-    for (const problem of roleAssignmentProblems(props, config)) report(problem);
-  }),
+  validateResource: forTypes(
+    [ResourceType.roleAssignment, ResourceType.localRoleAssignment],
+    (props, args, report) => {
+      const config = configWithDefaults<LeastPrivilegeConfig>(configSchema, args.getConfig());
+      for (const problem of roleAssignmentProblems(props, config)) report(problem);
+    },
+  ),
 };

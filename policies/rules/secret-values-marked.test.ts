@@ -27,6 +27,12 @@ describe("keyfleet-secret-values-marked", () => {
     );
     assert.doesNotMatch(JSON.stringify(violation), /s3cr3t/);
   });
+  it("judges the local stack's seed twin (components/local-azure) the same way", async () => {
+    const local = plaintextSeed().map((r) =>
+      r.name === "kv1-seed" ? { ...r, type: "pulumi-nodejs:dynamic/local-azure:VaultSecret" } : r,
+    );
+    assert.equal((await messagesOf(secretValuesMarked, local)).length, 1);
+  });
   it("at level remediate wraps the value as a secret instead of failing", async () => {
     assert.deepEqual(
       await messagesOf(secretValuesMarked, plaintextSeed(), { enforcementLevel: "remediate" }),

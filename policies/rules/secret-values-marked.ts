@@ -14,7 +14,7 @@ function isSecret(value: unknown): boolean {
 
 /** Paths of plaintext secret values in one resource's props (pure, exported for tests). */
 export function plaintextSecretPaths(type: string, props: Record<string, unknown>): string[] {
-  if (type === ResourceType.vaultSecret) {
+  if (type === ResourceType.vaultSecret || type === ResourceType.localVaultSecret) {
     const properties = objectAt(props, "properties");
     return properties && properties.value !== undefined && !isSecret(properties.value)
       ? ["properties.value"]
@@ -33,7 +33,11 @@ export function plaintextSecretPaths(type: string, props: Record<string, unknown
   return [];
 }
 
-const TYPES = new Set<string>([ResourceType.vaultSecret, "kubernetes:core/v1:Secret"]);
+const TYPES = new Set<string>([
+  ResourceType.vaultSecret,
+  ResourceType.localVaultSecret,
+  "kubernetes:core/v1:Secret",
+]);
 
 const validateResource: ResourceValidation = (args, report) => {
   if (!TYPES.has(args.type)) args.notApplicable("not a secret value Pulumi writes");

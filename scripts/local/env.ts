@@ -86,8 +86,10 @@ export interface LocalNode {
 export interface LocalPulumi {
   /** The CLI binary. */
   cli: string;
-  /** Folder with the CLI, the Node.js language host and the provider launchers (prepend to PATH). */
+  /** Folder with the CLI, the Node.js language host and the provider launchers. */
   binDir: string;
+  /** Folders to put first on PATH when running the CLI: the engine's folder and the pinned Node's. */
+  pathPrefix: string[];
   /** Environment to run the CLI with (backend, secrets passphrase, PULUMI_HOME, no downloads, no update check). */
   env: Record<string, string>;
   versions: { cli: string; languageHost: string; kubernetesProvider: string };

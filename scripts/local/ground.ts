@@ -9,7 +9,7 @@ import path from "node:path";
 import { ensureBuilt, type Located } from "./build-cache.ts";
 import { kubeBuild } from "./parts/kube-build.ts";
 import { LOCAL_ENV_VERSION, localEnvPath, type LocalEnvironment } from "./env.ts";
-import { recordStart, stopLeftovers, writeLedger } from "./ledger.ts";
+import { readLedger, recordStart, stopLeftovers, writeLedger } from "./ledger.ts";
 import { DEFAULT_STATE_DIR } from "./paths.ts";
 import { createPki } from "./pki.ts";
 import { httpsGet, isAlive, launch, stopProcess, type ProcessRecord, type ProcessSpec } from "./processes.ts";
@@ -116,7 +116,7 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const envFile = options.envFile ?? (options.stateDir ? path.join(stateDir, "env.json") : localEnvPath());
   const withNode = options.node ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_NODE !== "0");
-  const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI === "1");
+  const withPulumi = options.pulumi ?? (!options.stateDir && process.env.KEYFLEET_LOCAL_PULUMI !== "0");
   if (options.reuse !== false) {
     const running = await findRunningGround(envFile);
     if (running) {
@@ -140,6 +140,8 @@ export async function startProvingGround(options: StartOptions = {}): Promise<Pr
 
   let started: ProcessRecord[] = [];
   const stopAll = async () => {
+    // The ledger, not `started`: a part restarted since (local:restart, the fault suite) runs under a new pid.
+    for (const p of [...readLedger(stateDir)].reverse()) await stopProcess(p.pid);
     for (const p of [...started].reverse()) await stopProcess(p.pid);
     await cleanupParts(stateDir, progress);
     rmSync(envFile, { force: true });

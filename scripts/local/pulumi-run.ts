@@ -3,6 +3,7 @@
  * the repository root, with the ground's environment, on the `local` stack's backend. Output is captured or shown.
  */
 import { spawn } from "node:child_process";
+import path from "node:path";
 import type { LocalEnvironment } from "./env.ts";
 import { REPO_ROOT } from "./paths.ts";
 
@@ -40,7 +41,13 @@ export function runPulumi(
   return new Promise((resolve, reject) => {
     const child = spawn(engine.cli, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...engine.env, KEYFLEET_LOCAL_ENV: env.envFile, ...options.env },
+      env: {
+        ...process.env,
+        ...engine.env,
+        PATH: [...engine.pathPrefix, process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
+        KEYFLEET_LOCAL_ENV: env.envFile,
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

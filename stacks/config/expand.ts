@@ -206,19 +206,15 @@ function checkCluster(
       message: `a local vault is served by the bundled engine only; allowed: bundled`,
     });
   }
-  if (vault?.mode === "local" && "scope" in c.identity) {
-    problems.push({
-      path: `${path}.identity`,
-      message:
-        "a local vault needs an external identity: { clientId: <id registered with the local identity endpoint> }",
-    });
-  }
-  checkPlacement(c, path, problems);
+  checkPlacement(c, vault?.mode === "local", path, problems);
 }
 
-/** Issuer, resource group/location, federated-credential and kind-only rules of one cluster. */
-function checkPlacement(c: ClusterConfig, path: string, problems: ConfigProblem[]) {
-  const needsIssuer = "scope" in c.identity && c.kind !== "aks";
+/**
+ * Issuer, resource group/location, federated-credential and kind-only rules of one cluster. An identity for a local
+ * vault is created on the proving ground, which supplies the issuer and needs no resource group.
+ */
+function checkPlacement(c: ClusterConfig, localVault: boolean, path: string, problems: ConfigProblem[]) {
+  const needsIssuer = "scope" in c.identity && c.kind !== "aks" && !localVault;
   if (needsIssuer && !c.oidcIssuerUrl) {
     problems.push({
       path: `${path}.oidcIssuerUrl`,
@@ -231,7 +227,7 @@ function checkPlacement(c: ClusterConfig, path: string, problems: ConfigProblem[
       message: `required for ${c.kind} clusters`,
     });
   }
-  if ("scope" in c.identity && c.kind === "generic" && (!c.resourceGroup || !c.location)) {
+  if ("scope" in c.identity && c.kind === "generic" && !localVault && (!c.resourceGroup || !c.location)) {
     problems.push({
       path: `${path}.resourceGroup`,
       message: "resourceGroup and location are required to create the cluster's identity",
@@ -269,12 +265,19 @@ export function expandFleet(fleet: RawFleet): { config: FleetConfig; problems: C
     }
     if (v.mode === "existing" && !v.resourceGroup)
       problems.push({ path: `vaults[${i}].resourceGroup`, message: "required when mode is existing" });
-    if (v.mode !== "create" && v.seedSecrets.length > 0) {
+    if (v.mode === "existing" && v.seedSecrets.length > 0) {
       problems.push({
         path: `vaults[${i}].seedSecrets`,
-        message: `Pulumi seeds secrets only into vaults it creates (mode create); mode is ${v.mode}`,
+        message: `Pulumi seeds secrets only into vaults it writes to (mode create or local); mode is ${v.mode}`,
       });
     }
+    v.seedSecrets.forEach((seed, k) => {
+      if ("generate" in seed && v.mode !== "local")
+        problems.push({
+          path: `vaults[${i}].seedSecrets[${k}].generate`,
+          message: `a generated value is for local vaults only; allowed for mode ${v.mode}: configKey (a secret config key)`,
+        });
+    });
     return { ...v };
   });
   duplicates(
@@ -361,7 +364,9 @@ export function expandFleet(fleet: RawFleet): { config: FleetConfig; problems: C
   }
   const usesAzure =
     vaults.some((v) => v.mode !== "local") ||
-    clusters.some((c) => c.kind !== "generic" || "scope" in c.identity);
+    clusters.some(
+      (c) => c.kind !== "generic" || ("scope" in c.identity && vaultByName.get(c.vault)?.mode !== "local"),
+    );
   if (usesAzure && !fleet.azure) {
     problems.push({
       path: "azure.tenantId",

@@ -16,7 +16,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { CrdManifest } from "../../components/sync-runtime/index.ts";
-import { loadFleetConfig } from "../config/load.ts";
+import { loadFleetConfig, stackConfigPath } from "../config/load.ts";
+import { configuredKeys, MissingSecretConfigError, missingSecrets } from "../config/secrets.ts";
 import type { FleetConfig } from "../config/types.ts";
 import { defineFleet, needsLocalInputs, type LocalInputs } from "../program.ts";
 import {
@@ -64,8 +65,17 @@ export interface CaptureOptions {
   crds?: CrdManifest[];
   /** Invoke results to override (e.g. an existing AKS cluster without the add-on). */
   calls?: CallOverrides;
-  /** Values of secret config keys. Default: a fixed placeholder per key (always passed as a Pulumi secret). */
-  secretConfig?: (key: string) => string;
+  /**
+   * Values of secret config keys (`undefined` = not set), e.g. a test's own config. Default: a key counts as set
+   * when the stack file has it (plain or `secure:`, as `pulumi config set --secret` writes it); synth never reads
+   * or decrypts the value (every secret is redacted in what it returns), so a set key gets a fixed stand-in.
+   */
+  secretConfig?: (key: string) => string | undefined;
+  /**
+   * Capture even when required secret keys are not set (their keys are returned in `missingSecrets`). Default
+   * false: a missing key fails with {@link MissingSecretConfigError}, naming each key and its `pulumi config set`.
+   */
+  allowMissingSecrets?: boolean;
   /** Directory of the stack files. Default stacks/. */
   stacksDir?: string;
 }
@@ -75,7 +85,12 @@ export interface CaptureResult {
   resources: CapturedResource[];
   /** Stack outputs, resolved to plain JSON. */
   outputs: { [key: string]: Json };
+  /** Required secret config keys that were not set (only with `allowMissingSecrets`). */
+  missingSecrets: string[];
 }
+
+/** What a set secret key reads as under synth: the value itself stays in the stack file, encrypted. */
+export const SET_SECRET_STAND_IN = "(set in the stack config; synth does not read it)";
 
 const settings = createRequire(import.meta.url)("@pulumi/pulumi/runtime/settings.js") as {
   waitForRPCs(): Promise<void>;
@@ -100,6 +115,9 @@ export async function captureStackDetailed(
   // Validation happens here, before any resource exists.
   const config = opts.config ?? loadFleetConfig(stackName, opts.stacksDir);
   const crds = opts.crds ?? (await loadRuntimeCrds());
+  const secretValue = secretSource(stackName, opts);
+  const missing = missingSecrets(config, (key) => secretValue(key) !== undefined);
+  if (missing.length > 0 && !opts.allowMissingSecrets) throw new MissingSecretConfigError(stackName, missing);
   running = true;
   const recorded: CapturedResource[] = [];
   const failures: unknown[] = [];
@@ -125,11 +143,10 @@ export async function captureStackDetailed(
         dependsOn: r.dependencies,
       }),
     );
-    const secretConfig = opts.secretConfig ?? ((key: string) => `placeholder-secret-${key}`);
     const outputs = await pulumi.runtime.runInPulumiStack(async () =>
       defineFleet({
         config,
-        secretConfig: (key) => pulumi.secret(secretConfig(key)),
+        secretConfig: (key) => pulumi.secret(secretValue(key) ?? SET_SECRET_STAND_IN),
         local: needsLocalInputs(config) ? (opts.local ?? PLACEHOLDER_LOCAL_INPUTS) : undefined,
         runtimeBundle: chooseBundle(opts.runtimeBundle),
         crds,
@@ -143,11 +160,20 @@ export async function captureStackDetailed(
     return {
       resources: recorded.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
       outputs: redactValue(outputs ?? {}, "", []) as { [key: string]: Json },
+      missingSecrets: missing.map((m) => m.key),
     };
   } finally {
     process.off("unhandledRejection", onRejection);
     running = false;
   }
+}
+
+/** Where secret values come from: the caller's function, or the keys set in the stack file (values not read). */
+function secretSource(stack: string, opts: CaptureOptions): (key: string) => string | undefined {
+  if (opts.secretConfig) return opts.secretConfig;
+  const file = stackConfigPath(stack, opts.stacksDir);
+  const keys = existsSync(file) ? configuredKeys(stack, opts.stacksDir) : new Set<string>();
+  return (key) => (keys.has(key) ? SET_SECRET_STAND_IN : undefined);
 }
 
 /** Runs the program for a stack under mocks; returns the resources sorted by URN. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { LocalAzureType } from "../../components/local-azure/index.ts";
 
 /** A deterministic GUID from a seed. */
 export function seededGuid(seed: string): string {
@@ -77,6 +78,16 @@ export function synthMocks(subscriptionId: string, calls: CallOverrides = {}): p
                 issuerURL: `https://oidc.mock.azure.example/${String(i.resourceName)}/`,
               },
             },
+          };
+        case LocalAzureType.userAssignedIdentity: {
+          // The local stand-in's object id equals the client id.
+          const clientId = seededGuid(`client:${args.name}`);
+          return { id: clientId, state: { ...i, clientId, principalId: clientId } };
+        }
+        case LocalAzureType.vaultSecret:
+          return {
+            id: `${String(i.vaultName)}/secrets/${String(i.secretName)}`,
+            state: { ...i, version: seededGuid(`version:${args.name}`).replaceAll("-", "") },
           };
         default:
           return { id: `${args.name}-id`, state: { ...i, name: i.name ?? i.resourceName ?? args.name } };

@@ -10,6 +10,16 @@ function nameOf(urn: string | undefined): string | undefined {
   return urn?.split("::").pop();
 }
 
+/**
+ * A dynamic resource's `__provider` input is its provider serialized with the implementation module's absolute
+ * file URL, which differs per checkout: the snapshot keeps only that it is there.
+ */
+export const SERIALIZED_PROVIDER = "[serialized dynamic provider]";
+
+function withoutMachinePaths(inputs: { [key: string]: Json }): { [key: string]: Json } {
+  return "__provider" in inputs ? { ...inputs, __provider: SERIALIZED_PROVIDER } : inputs;
+}
+
 /** The snapshot of a graph. */
 export function snapshotOf(resources: readonly CapturedResource[]): Json {
   return resources.map((r) => ({
@@ -19,6 +29,6 @@ export function snapshotOf(resources: readonly CapturedResource[]): Json {
     provider: nameOf(r.provider) ?? null,
     secretPaths: r.secretPaths,
     dependsOn: r.dependsOn.map((d) => nameOf(d)!),
-    inputs: shorten(r.inputs),
+    inputs: shorten(withoutMachinePaths(r.inputs)),
   }));
 }

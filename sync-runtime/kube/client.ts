@@ -205,23 +205,21 @@ export class KubeClient {
     }
   }
 
-  /** Records a core/v1 Event (best effort: returns false instead of throwing). Messages must be value-free. */
+  /** Records a core/v1 Event (best effort: its name, or undefined instead of throwing). Messages must be value-free. */
   async emitEvent(
     subject: EventSubject,
     type: "Normal" | "Warning",
     reason: string,
     message: string,
     component: string = COMPONENT,
-  ): Promise<boolean> {
+  ): Promise<string | undefined> {
     const now = new Date();
+    const name = `${subject.name}.${randomBytes(8).toString("hex")}`;
     try {
       await this.core.createNamespacedEvent({
         namespace: subject.namespace,
         body: {
-          metadata: {
-            name: `${subject.name}.${randomBytes(8).toString("hex")}`,
-            namespace: subject.namespace,
-          },
+          metadata: { name, namespace: subject.namespace },
           involvedObject: {
             apiVersion: subject.apiVersion,
             kind: subject.kind,
@@ -240,6 +238,24 @@ export class KubeClient {
           count: 1,
         },
       });
+      return name;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Folds repeats into an Event: sets its `count` and `lastTimestamp` (merge patch). False when that failed. */
+  async updateEventCount(
+    namespace: string,
+    name: string,
+    count: number,
+    lastTimestamp: Date,
+  ): Promise<boolean> {
+    try {
+      await this.core.patchNamespacedEvent(
+        { namespace, name, body: { count, lastTimestamp: lastTimestamp.toISOString() } },
+        MERGE,
+      );
       return true;
     } catch {
       return false;

@@ -229,10 +229,12 @@ export class SecretSyncController {
         this.queue.addAfter(
           key,
           { force: false },
-          retryDelayMs(result.attempt, this.o.schedule, result.retryAfterMs),
+          result.exactRetryMs ?? retryDelayMs(result.attempt, this.o.schedule, result.retryAfterMs),
         );
       } else if (result.kind === "synced") {
-        this.queue.addAfter(key, { force: false }, nextPollDelayMs(this.o.schedule, random));
+        // A partial sync whose failed items the runtime itself refused tries them again when it sends again.
+        const poll = nextPollDelayMs(this.o.schedule, random);
+        this.queue.addAfter(key, { force: false }, Math.min(poll, result.exactRetryMs ?? poll));
       }
     } catch (error) {
       // The status write failed: never swallowed — logged, counted, and retried.

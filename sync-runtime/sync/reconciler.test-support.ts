@@ -17,6 +17,8 @@ export class FakeFetcher implements ObjectFetcher {
   /** Content type reported for an object's versions, when any. */
   contentTypes = new Map<string, string>();
   failing = new Set<string>();
+  /** Kind of the failures of `failing` objects. */
+  failingKind: "Unavailable" | "AccessDenied" | "CircuitOpen" = "Unavailable";
   calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
   async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
     this.calls.push({ requests, force: options?.force ?? false });
@@ -25,9 +27,11 @@ export class FakeFetcher implements ObjectFetcher {
         return {
           ok: false,
           error: {
-            kind: "Unavailable",
-            message: `vault ${r.vaultName} unavailable for ${r.objectName}`,
+            kind: this.failingKind,
+            message: `vault ${r.vaultName} failed (${this.failingKind}) for ${r.objectName}`,
             httpStatus: 503,
+            retryAfterMs: 1500,
+            ...(this.failingKind === "CircuitOpen" ? { refusedLocally: true } : {}),
           },
         };
       const versions = this.values.get(r.objectName);
@@ -94,8 +98,13 @@ export class FakeKube implements ReconcileKube {
     this.freshReads++;
     return this.fresh;
   }
+  counts: Array<{ name: string; count: number }> = [];
   async emitEvent(_s: unknown, _t: string, reason: string, message: string) {
     this.events.push({ reason, message });
+    return `event-${this.events.length}`;
+  }
+  async updateEventCount(_ns: string, name: string, count: number) {
+    this.counts.push({ name, count });
     return true;
   }
 }

@@ -103,6 +103,66 @@ void describe("Reconciler", () => {
     );
   });
 
+  void it("emits one Event per transition (reason or failure kind) and folds repeats into its count", async () => {
+    const { reconciler, fetcher, kube } = setup(DATA);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.values.set("b", ["b1", "b0"]);
+    await reconciler.reconcile("team-a", "app", false);
+    fetcher.failing = new Set(["a", "b"]);
+    for (let i = 0; i < 20; i++) await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [Reason.createSucceeded, Reason.providerError],
+      "twenty failed retries of one outage: one Event",
+    );
+    assert.deepEqual(
+      kube.counts.map((c) => c.count),
+      [2, 4, 8, 16],
+      "its count is written when it doubles",
+    );
+    fetcher.failingKind = "AccessDenied";
+    await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [Reason.createSucceeded, Reason.providerError, Reason.providerError],
+      "same reason, new failure kind: one more Event",
+    );
+    assert.deepEqual(kube.counts.at(-1), { name: "event-2", count: 20 }, "the outage's final count");
+    fetcher.failing.clear();
+    await reconciler.reconcile("team-a", "app", false);
+    await reconciler.reconcile("team-a", "app", false);
+    assert.deepEqual(
+      kube.events.map((e) => e.reason),
+      [
+        Reason.createSucceeded,
+        Reason.providerError,
+        Reason.providerError,
+        Reason.updateNoValueChangeSucceeded,
+      ],
+    );
+  });
+
+  void it("retries exactly at the next probe when every item was refused locally (open circuit)", async () => {
+    const { reconciler, fetcher } = setup(DATA);
+    fetcher.failing = new Set(["a", "b"]);
+    assert.deepEqual(await reconciler.reconcile("team-a", "app", false), {
+      kind: "failed",
+      reason: Reason.providerError,
+      attempt: 1,
+      retryAfterMs: 1500,
+    });
+    fetcher.failingKind = "CircuitOpen";
+    const result = await reconciler.reconcile("team-a", "app", false);
+    assert.ok(result.kind === "failed" && result.exactRetryMs === 1500);
+    fetcher.values.set("a", ["alpha"]);
+    fetcher.failing = new Set(["b"]);
+    assert.deepEqual(
+      await reconciler.reconcile("team-a", "app", false),
+      { kind: "synced", written: true, exactRetryMs: 1500 },
+      "a partial sync retries the locally refused item at the probe, not at the next poll",
+    );
+  });
+
   void it("reports a missing class and bad input without fetching", async () => {
     const missing = setup({ ...DATA, secretProviderClassName: "nope" });
     await missing.reconciler.reconcile("team-a", "app", false);

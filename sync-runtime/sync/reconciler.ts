@@ -1,7 +1,8 @@
 /**
  * Reconciles one SecretSync: read → validate → fetch → hash → server-side apply → status (only if changed),
- * with an Event on every transition. Collaborators are injected; the class holds only per-SecretSync memory
- * (last forceSynchronization, fingerprint of the data last written, consecutive failures) — never values.
+ * with one Event per condition transition (transitions.ts). Collaborators are injected; the class holds only
+ * per-SecretSync memory (last forceSynchronization, fingerprint of the data last written, consecutive failures,
+ * the condition last reported) — never values.
  */
 import type { Logger } from "pino";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
@@ -12,6 +13,8 @@ import type { RuntimeMetrics } from "../metrics.ts";
 import type { ObjectFetcher } from "../vault/types.ts";
 import { decide } from "./decide.ts";
 import type { DesiredSecret } from "./decide.ts";
+import { SyncEvents } from "./events.ts";
+import type { EventKube } from "./events.ts";
 import { dataFingerprint } from "./hash.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
@@ -22,6 +25,8 @@ import { nextStatus, readyReason } from "./status.ts";
 import type { StatusOutcome } from "./status.ts";
 import { writeStatusFresh } from "./status-write.ts";
 import type { StatusWriteKube } from "./status-write.ts";
+import { outcomeHints, transitionKey } from "./transitions.ts";
+import type { EventMemory } from "./transitions.ts";
 import { writeFailureCodes, writeFailureReason } from "./write-failure.ts";
 import type {
   SecretProviderClassResource,
@@ -31,15 +36,9 @@ import type {
 } from "./types.ts";
 
 /** The Kubernetes calls a reconcile makes (KubeClient implements it; unit tests pass a fake). */
-export interface ReconcileKube extends StatusWriteKube {
+export interface ReconcileKube extends StatusWriteKube, EventKube {
   applySecret(secret: DesiredSecret): Promise<SecretResource>;
   readSecret(namespace: string, name: string): Promise<SecretResource | undefined>;
-  emitEvent(
-    subject: EventSubject,
-    type: "Normal" | "Warning",
-    reason: string,
-    message: string,
-  ): Promise<boolean>;
 }
 
 /** Where the reconciler reads current objects (informer caches). */
@@ -79,8 +78,20 @@ export interface ReconcilerOptions {
 /** What the controller does next with the key. */
 export type ReconcileResult =
   | { kind: "ignored" }
-  | { kind: "synced"; written: boolean }
-  | { kind: "failed"; reason: Reason; retryAfterMs?: number; attempt: number };
+  | {
+      kind: "synced";
+      written: boolean;
+      /** A partial sync whose failed items were all refused locally: when the runtime sends again. */
+      exactRetryMs?: number;
+    }
+  | {
+      kind: "failed";
+      reason: Reason;
+      retryAfterMs?: number;
+      /** Every failure was a local refusal: exactly when the runtime sends again (schedule.ts). */
+      exactRetryMs?: number;
+      attempt: number;
+    };
 
 interface Memory {
   /**
@@ -93,6 +104,8 @@ interface Memory {
   force?: string;
   fingerprint?: string;
   failures: number;
+  /** The condition last reported by an Event. */
+  events?: EventMemory;
 }
 
 const secretSubject = (sync: SecretSyncResource): EventSubject => ({
@@ -102,6 +115,28 @@ const secretSubject = (sync: SecretSyncResource): EventSubject => ({
   namespace: sync.metadata.namespace,
   ...(sync.metadata.uid ? { uid: sync.metadata.uid } : {}),
 });
+
+/** What one sync concluded, before status and Events. */
+interface SyncResult {
+  outcome: StatusOutcome;
+  written: boolean;
+  /** When to try again, if the vault (or the runtime's own refusal) said. */
+  retryAfterMs?: number;
+  /** Every failed item was refused locally: exactly when the runtime sends again (localRefusalRetryMs). */
+  exactRetryMs?: number;
+  /** The failure kinds behind the outcome (transitions.ts). */
+  messageClass?: string;
+  /** The cause chain's codes of a failure (logged, never a value). */
+  codes?: string[];
+}
+
+/** The retry hints of a sync, as a ReconcileResult carries them (pure). */
+function retryOf(result: SyncResult): { retryAfterMs?: number; exactRetryMs?: number } {
+  return {
+    ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+    ...(result.exactRetryMs !== undefined ? { exactRetryMs: result.exactRetryMs } : {}),
+  };
+}
 
 /** Decodes a Secret's base64 data (for fingerprints). */
 export function decodeData(data: Record<string, string> | undefined): Record<string, Buffer> {
@@ -134,11 +169,13 @@ export class Reconciler {
     { resourceVersion: string | undefined; result: ReturnType<typeof validateSpc> }
   >();
   private readonly now: () => Date;
+  private readonly events: SyncEvents;
   private pkcs12?: Promise<Pkcs12Reader>;
 
   constructor(options: ReconcilerOptions) {
     this.o = options;
     this.now = options.now ?? (() => new Date());
+    this.events = new SyncEvents(options.kube, options.logger, this.now);
   }
 
   /** True when this runtime serves the SecretSync (its `secretSyncControllerName` matches). */
@@ -181,16 +218,25 @@ export class Reconciler {
     const memory = this.memory.get(key) ?? { failures: 0 };
     this.memory.set(key, memory);
     const sync = withOwnWrite(cached, memory);
-    const { outcome, written, retryAfterMs, codes } = await this.attempt(key, sync, memory, force);
+    const result = await this.attempt(key, sync, memory, force);
+    const { outcome, written, codes } = result;
     const generation = sync.metadata.generation ?? 0;
     const next = await this.writeStatus(key, cached, sync, memory, (prev) =>
       nextStatus(prev, outcome, generation, this.now()),
     );
     const failed = outcome.kind === "failure";
-    if (readyReason(sync.status) !== readyReason(next) || written) {
-      const type = failed || outcome.reason === Reason.partialSync ? "Warning" : "Normal";
-      await this.o.kube.emitEvent(secretSubject(sync), type, outcome.reason, outcome.message);
-    }
+    const warning = failed || outcome.reason === Reason.partialSync;
+    // The condition is the status's Ready reason (a steady refresh keeps the reason of the last change).
+    const reason = readyReason(next) ?? outcome.reason;
+    await this.events.report(secretSubject(sync), memory, {
+      key: transitionKey(reason, result.messageClass ?? ""),
+      previousReason: readyReason(sync.status),
+      reason,
+      written,
+      warning,
+      type: warning ? "Warning" : "Normal",
+      message: outcome.message,
+    });
     this.o.metrics.reconciled(
       written,
       (performance.now() - started) / 1000,
@@ -203,20 +249,21 @@ export class Reconciler {
         "sync failed",
       );
       memory.failures += 1;
-      return {
-        kind: "failed",
-        reason: outcome.reason,
-        attempt: memory.failures,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      };
+      return { kind: "failed", reason: outcome.reason, attempt: memory.failures, ...retryOf(result) };
     }
     this.o.logger.info({ secretSync: key, reason: outcome.reason, written, force, generation }, "sync done");
     memory.failures = 0;
-    return { kind: "synced", written };
+    const { exactRetryMs } = retryOf(result);
+    return { kind: "synced", written, ...(exactRetryMs !== undefined ? { exactRetryMs } : {}) };
   }
 
   /** One sync; an unexpected exception becomes ControllerInternalError (with its cause codes). */
-  private async attempt(key: string, sync: SecretSyncResource, memory: Memory, force: boolean) {
+  private async attempt(
+    key: string,
+    sync: SecretSyncResource,
+    memory: Memory,
+    force: boolean,
+  ): Promise<SyncResult> {
     try {
       return await this.sync(sync, memory, force);
     } catch (error) {
@@ -226,7 +273,7 @@ export class Reconciler {
         reason: Reason.controllerInternalError,
         message: Message.internal(describeError(error).name),
       };
-      return { outcome, written: false, retryAfterMs: undefined, codes: causeCodes(error) };
+      return { outcome, written: false, codes: causeCodes(error) };
     }
   }
 
@@ -315,11 +362,7 @@ export class Reconciler {
     return undefined;
   }
 
-  private async sync(
-    sync: SecretSyncResource,
-    memory: Memory,
-    force: boolean,
-  ): Promise<{ outcome: StatusOutcome; written: boolean; retryAfterMs?: number; codes?: string[] }> {
+  private async sync(sync: SecretSyncResource, memory: Memory, force: boolean): Promise<SyncResult> {
     const fail = (reason: Reason, message: string, retry?: number, codes?: string[]) => ({
       outcome: { kind: "failure" as const, reason, message },
       written: false,
@@ -338,6 +381,7 @@ export class Reconciler {
     const results = await this.o.fetcher.fetch(plan.requests, { force });
     const readPkcs12 = planNeedsPkcs12(plan, results) ? await this.pkcs12Reader() : undefined;
     const outcomes = assembleItems(valid, plan, results, readPkcs12);
+    const hints = outcomeHints(outcomes);
     const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
     const decision = decide({
       sync: valid,
@@ -351,7 +395,7 @@ export class Reconciler {
       hashKey: this.o.hashKey,
     });
     if (decision.kind === "fail")
-      return fail(decision.reason, decision.message, decision.retryAfterMs, decision.codes);
+      return { ...fail(decision.reason, decision.message, decision.retryAfterMs, decision.codes), ...hints };
     let written = false;
     if (decision.kind === "write" && decision.secret) {
       const refused = await this.apply(decision.secret, decision.reason);
@@ -375,6 +419,7 @@ export class Reconciler {
         created: decision.creating,
       },
       written,
+      ...hints,
     };
   }
 }

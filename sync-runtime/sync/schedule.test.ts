@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { nextPollDelayMs, retryDelayMs, worstCaseStalenessSeconds } from "./schedule.ts";
+import { localRefusalRetryMs, nextPollDelayMs, retryDelayMs, worstCaseStalenessSeconds } from "./schedule.ts";
 
 const settings = { rotationPollIntervalSeconds: 120, jitterSeconds: 30 };
 
@@ -39,4 +39,21 @@ void describe("retryDelayMs", () => {
   }
   void it("is capped by the poll interval", () =>
     assert.equal(retryDelayMs(10, { rotationPollIntervalSeconds: 5, jitterSeconds: 0 }), 5000));
+});
+
+void describe("localRefusalRetryMs", () => {
+  const local = (retryAfterMs?: number) => ({
+    refusedLocally: true,
+    ...(retryAfterMs ? { retryAfterMs } : {}),
+  });
+  const cases: Array<[string, Parameters<typeof localRefusalRetryMs>[0], number | undefined]> = [
+    ["nothing failed", [], undefined],
+    ["every failure refused locally: the latest time", [local(1000), local(4000)], 4000],
+    ["one failure came from the vault", [local(1000), { retryAfterMs: 2000 }], undefined],
+    ["a content failure (no provider error)", [local(1000), undefined], undefined],
+    ["a local refusal without a time", [local()], undefined],
+  ];
+  for (const [what, failures, expected] of cases) {
+    void it(`${what} → ${expected}`, () => assert.equal(localRefusalRetryMs(failures), expected));
+  }
 });

@@ -36,6 +36,24 @@ export function retryDelayMs(attempt: number, settings: ScheduleSettings, retryA
   return Math.max(capped, retryAfterMs ?? 0);
 }
 
+/**
+ * When every failed item was refused by the runtime itself (open circuit, paused identity, request budget), the
+ * time it will send again (the latest of them): retrying exactly then — not after more backoff, and for a partial
+ * sync not at the next poll — resumes right after the vault is back. Undefined when any failure came from the
+ * vault (or no time is known), or nothing failed (pure).
+ */
+export function localRefusalRetryMs(
+  failures: ReadonlyArray<{ refusedLocally?: boolean; retryAfterMs?: number } | undefined>,
+): number | undefined {
+  if (failures.length === 0) return undefined;
+  let latest = 0;
+  for (const failure of failures) {
+    if (!failure?.refusedLocally || failure.retryAfterMs === undefined) return undefined;
+    latest = Math.max(latest, failure.retryAfterMs);
+  }
+  return latest;
+}
+
 /** Worst-case staleness of a value: poll + jitter, seconds. */
 export function worstCaseStalenessSeconds(settings: ScheduleSettings): number {
   return settings.rotationPollIntervalSeconds + settings.jitterSeconds;

@@ -138,6 +138,15 @@ export class AzureVaultProvider implements VaultProvider {
     return this.watermarks.get(vaultName.toLowerCase());
   }
 
+  discardCredentials(identity: RequestIdentity): void {
+    this.factory.discard(identity);
+  }
+
+  /** First-request gate key: new SDK clients after a discard need their own auth challenge. */
+  private gateKey(vaultName: string, objectType: ObjectType, identity: RequestIdentity): string {
+    return `${clientKey(vaultName, objectType, identity)}\u0000${this.factory.generation(identity)}`;
+  }
+
   private observe(response: VaultResponseInfo): void {
     const date = response.headers.get("date");
     if (!date) return;
@@ -186,7 +195,8 @@ export class AzureVaultProvider implements VaultProvider {
     let record: ObjectVersionRecord;
     try {
       const key = clientKey(ref.vaultName, ref.objectType, identity);
-      record = await this.firstRequestGate(key, async (exclusive) => {
+      const gate = this.gateKey(ref.vaultName, ref.objectType, identity);
+      record = await this.firstRequestGate(gate, async (exclusive) => {
         let sentAfterServerSec = this.serverTimeWatermarkSec(ref.vaultName);
         if (exclusive) this.challengeWatch.set(key, undefined);
         try {
@@ -282,7 +292,7 @@ export class AzureVaultProvider implements VaultProvider {
       }
     };
     return this.gatedCursor(
-      clientKey(ref.vaultName, ref.objectType, identity),
+      this.gateKey(ref.vaultName, ref.objectType, identity),
       cursorOver(open, attributesOf, subject, this.clock),
     );
   }
@@ -310,7 +320,7 @@ export class AzureVaultProvider implements VaultProvider {
       }
     };
     return this.gatedCursor(
-      clientKey(vaultName, objectType, identity),
+      this.gateKey(vaultName, objectType, identity),
       cursorOver(open, listedOf, subject, this.clock),
     );
   }

@@ -23,6 +23,12 @@ export interface CircuitBreakerOptions {
 /** Defaults: open after 5 consecutive failures, probe after 30 s. */
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = { failureThreshold: 5, cooldownMs: 30_000 };
 
+/**
+ * How long a request refused while the half-open probe is out is told to wait at least (then as long as the probe
+ * has been out, at most the cooldown).
+ */
+export const PROBE_WAIT_MS = 1000;
+
 /** Whether a request may go out. */
 export type Admission = { allowed: true; probe: boolean } | { allowed: false; retryAfterMs: number };
 
@@ -33,6 +39,7 @@ export class CircuitBreaker {
   private consecutiveFailures = 0;
   private openedAtMs = 0;
   private probeInFlight = false;
+  private probeSentAtMs = 0;
 
   constructor(options: CircuitBreakerOptions) {
     if (!(options.failureThreshold >= 1)) throw new Error("circuitBreaker.failureThreshold must be >= 1");
@@ -55,12 +62,16 @@ export class CircuitBreaker {
     if (state === CircuitState.closed) return { allowed: true, probe: false };
     if (state === CircuitState.halfOpen && !this.probeInFlight) {
       this.probeInFlight = true;
+      this.probeSentAtMs = nowMs;
       return { allowed: true, probe: true };
     }
+    // While a probe is out, ask again soon — when it succeeds everyone may go, not one cooldown later — but
+    // less often the longer it has been out (a vault that hangs).
+    const probeWaitMs = Math.max(PROBE_WAIT_MS, nowMs - this.probeSentAtMs);
     const remaining =
       state === CircuitState.open
         ? this.options.cooldownMs - (nowMs - this.openedAtMs)
-        : this.options.cooldownMs;
+        : Math.min(this.options.cooldownMs, probeWaitMs);
     return { allowed: false, retryAfterMs: Math.max(1, remaining) };
   }
 

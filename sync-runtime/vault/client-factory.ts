@@ -3,6 +3,11 @@
  * (its assertion is the identity's own ServiceAccount token from the injected source, so a SecretSync can
  * only ever act as an identity of its own namespace; there is no cluster-wide credential), and one
  * Secret/Key/Certificate client per (vault, identity). Both caches are bounded LRUs.
+ *
+ * A vault's 401 to a request that carried a token surfaces as {@link VaultTokenRejectedError} (before the SDK
+ * re-sends the same token), and {@link VaultClientFactory.discard} drops an identity's credential and clients so
+ * the next request exchanges a fresh ServiceAccount assertion: the SDK and MSAL would otherwise keep a refused
+ * token until it nears its own expiry.
  */
 import { rootCertificates } from "node:tls";
 import { ClientAssertionCredential } from "@azure/identity";
@@ -13,7 +18,7 @@ import { CertificateClient } from "@azure/keyvault-certificates";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { ObjectType } from "./types.ts";
 import type { RequestIdentity, ServiceAccountTokenSource } from "./types.ts";
-import { ServiceAccountTokenError } from "./errors.ts";
+import { ServiceAccountTokenError, VaultTokenRejectedError } from "./errors.ts";
 import { LruCache } from "./lru.ts";
 import { clientKey, identityKey } from "./provider.ts";
 
@@ -87,6 +92,25 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/**
+ * True for a Continuous Access Evaluation challenge (`error="insufficient_claims"`), which the SDK answers itself
+ * with a token carrying the claims; every other 401 to a token means the token was refused.
+ */
+export function isClaimsChallenge(wwwAuthenticate: string | undefined): boolean {
+  return wwwAuthenticate !== undefined && /error="?insufficient_claims"?/i.test(wwwAuthenticate);
+}
+
+/** The `error.code` of a Key Vault error body, when it is identifier-like (never echo anything else). */
+export function keyVaultErrorCodeOf(body: string | null | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === "string" && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Validates factory options once, naming the option and what is allowed. */
 export function validateFactoryOptions(options: VaultClientFactoryOptions): void {
   const template = options.vaultUrlTemplate ?? DEFAULT_VAULT_URL_TEMPLATE;
@@ -111,6 +135,10 @@ export class VaultClientFactory {
   private readonly tlsOptions: { ca: string[] } | undefined;
   private readonly credentials: LruCache<string, TokenCredential>;
   private readonly clients: LruCache<string, VaultClients>;
+  /** Per identity: how often its credentials were discarded (the provider keys its first-request gate on it). */
+  private readonly generations: LruCache<string, number>;
+  /** Identities whose next credential must start from a fresh ServiceAccount token. */
+  private readonly wantFresh = new Set<string>();
 
   constructor(options: VaultClientFactoryOptions) {
     validateFactoryOptions(options);
@@ -126,6 +154,28 @@ export class VaultClientFactory {
     this.tlsOptions = options.caBundlePem ? { ca: [...rootCertificates, options.caBundlePem] } : undefined;
     this.credentials = new LruCache(options.maxCachedIdentities ?? 256);
     this.clients = new LruCache(options.maxCachedClients ?? 512);
+    this.generations = new LruCache(options.maxCachedIdentities ?? 256);
+  }
+
+  /** How often `identity`'s credentials were discarded (0 at first): new clients after each discard. */
+  generation(identity: RequestIdentity): number {
+    return this.generations.peek(identityKey(identity)) ?? 0;
+  }
+
+  /**
+   * Drops the identity's credential (with its cached vault token) and its clients for every vault; the next
+   * request builds new ones, whose first token exchange uses a fresh ServiceAccount token.
+   */
+  discard(identity: RequestIdentity): void {
+    const key = identityKey(identity);
+    this.credentials.delete(key);
+    const suffix = `\u0000${key}`;
+    for (const clientSetKey of [...this.clients.keys()]) {
+      if (clientSetKey.endsWith(suffix)) this.clients.delete(clientSetKey);
+    }
+    this.generations.set(key, this.generation(identity) + 1);
+    this.wantFresh.add(key);
+    if (this.wantFresh.size > 4096) this.wantFresh.delete(this.wantFresh.values().next().value!);
   }
 
   /** The URL the vault name maps to. */
@@ -140,12 +190,15 @@ export class VaultClientFactory {
     const cached = this.credentials.get(key);
     if (cached) return cached;
     const tokenSource = this.options.tokenSource;
+    let fresh = this.wantFresh.delete(key);
     const credential = new ClientAssertionCredential(
       identity.tenantId,
       identity.clientId,
       async () => {
         try {
-          return await tokenSource(identity);
+          const token = await tokenSource(identity, fresh ? { fresh: true } : undefined);
+          fresh = false;
+          return token;
         } catch (cause) {
           throw new ServiceAccountTokenError(
             `ServiceAccount token request failed for ${identity.namespace}/${identity.serviceAccountName}`,
@@ -209,6 +262,14 @@ export class VaultClientFactory {
           status: response.status,
           headers: { get: (name) => response.headers.get(name) },
         });
+        // A 401 to a request without a token is the challenge the SDK's first request asks for.
+        if (
+          response.status === 401 &&
+          request.headers.has("authorization") &&
+          !isClaimsChallenge(response.headers.get("www-authenticate"))
+        ) {
+          throw new VaultTokenRejectedError(vaultName, keyVaultErrorCodeOf(response.bodyAsText));
+        }
         return response;
       },
     };

@@ -28,6 +28,24 @@ export class ServiceAccountTokenError extends Error {
   }
 }
 
+/**
+ * Thrown by the client factory's response observer when a vault answers 401 to a request that carried a bearer
+ * token (and the answer is not a claims challenge the SDK handles itself): the vault refused the identity's token.
+ * Throwing there also stops the SDK from re-sending the same refused token once more.
+ */
+export class VaultTokenRejectedError extends Error {
+  /** Always 401 (read by {@link mapProviderError}). */
+  readonly statusCode = 401;
+  /** The Key Vault error code of the answer, in the SDK's RestError shape (`details.error.code`). */
+  readonly details: { error: { code?: string } };
+
+  constructor(vaultName: string, code: string | undefined) {
+    super(`vault "${vaultName}" refused the access token (HTTP 401)`);
+    this.name = "VaultTokenRejectedError";
+    this.details = { error: code !== undefined ? { code } : {} };
+  }
+}
+
 /** Network error codes that mean "the vault did not answer" (retryable, counts against the breaker). */
 const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
@@ -60,6 +78,8 @@ interface SdkErrorLike {
   name?: unknown;
   code?: unknown;
   statusCode?: unknown;
+  /** MSAL's ServerError carries the authority's HTTP status here. */
+  status?: unknown;
   message?: unknown;
   cause?: unknown;
   response?: { headers?: { get?: (name: string) => string | undefined } };
@@ -172,6 +192,21 @@ const IDENTITY_ERROR_NAMES: ReadonlySet<unknown> = new Set([
 ]);
 
 /**
+ * The token endpoint's HTTP status behind an identity error: @azure/identity's own `statusCode`, or — when it
+ * wraps MSAL's failure (AuthenticationRequiredError) — the `status` of MSAL's ServerError in the cause chain.
+ */
+function authorityStatus(error: unknown): number | undefined {
+  const found = findInCauseChain(
+    error,
+    (e) =>
+      (IDENTITY_ERROR_NAMES.has(e.name) && typeof e.statusCode === "number") ||
+      (e.name === "ServerError" && typeof e.status === "number"),
+  );
+  if (!found) return undefined;
+  return typeof found.statusCode === "number" ? found.statusCode : (found.status as number);
+}
+
+/**
  * Maps anything thrown by the SDK, the identity library or the token source to a {@link ProviderErrorInfo}:
  * 404 → NotFound, 401/403 → AccessDenied, 429 → Throttled (with Retry-After), 5xx/network → Unavailable,
  * a failed ServiceAccount token or token exchange → AccessDenied (Unavailable when the authority answered 5xx).
@@ -213,6 +248,19 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
     message: ProviderMessage.internal(subject, name),
     ...(status !== undefined ? { httpStatus: status } : {}),
   };
+}
+
+/**
+ * True when a failure means a token was refused: the vault answered 401 to a bearer token
+ * ({@link VaultTokenRejectedError}), or the token endpoint refused the exchange (a 4xx from the authority, e.g.
+ * a client it no longer knows or an assertion it no longer accepts). Such failures are recovered by discarding
+ * the identity's tokens and exchanging a fresh ServiceAccount assertion (vault-guard.ts).
+ */
+export function isTokenRejection(error: unknown): boolean {
+  if (findInCauseChain(error, (e) => e.name === "VaultTokenRejectedError")) return true;
+  if (!findInCauseChain(error, (e) => IDENTITY_ERROR_NAMES.has(e.name))) return false;
+  const status = authorityStatus(error);
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Kinds that mean the vault is struggling: retried with backoff and counted by the circuit breaker. */

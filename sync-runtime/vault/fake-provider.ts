@@ -1,11 +1,12 @@
 /**
  * An in-memory {@link VaultProvider} for unit tests of pure fetcher logic: versions with Key Vault's
  * semantics (immutable, "current" = newest, second-granularity `created`), pages of 25, per-identity access
- * rules, and injectable faults that surface as SDK-shaped errors so the real error mapping runs.
+ * rules, injectable faults that surface as SDK-shaped errors so the real error mapping runs, and refused tokens
+ * (a client's cached token, every token of a client, or its token exchange) recovered by `discardCredentials`.
  * Integration tests use the real SDK against the local vault instead.
  */
 import type { Clock } from "./clock.ts";
-import { ProviderError, mapProviderError } from "./errors.ts";
+import { ProviderError, VaultTokenRejectedError, mapProviderError } from "./errors.ts";
 import { LIST_PAGE_SIZE, objectKey } from "./provider.ts";
 import type {
   ListPage,
@@ -25,6 +26,13 @@ export interface FakeFault {
   /** Retry-After seconds header on the answer. */
   retryAfterSec?: number;
 }
+
+/**
+ * How a client's tokens fare: `stale` = its current token is refused (401) until the next `discardCredentials`
+ * (a key rollover or revocation); `refused` = every token is refused; `exchange` = the token endpoint refuses to
+ * exchange its assertion (a forgotten client: nothing reaches the vault, but the call is recorded).
+ */
+export type FakeTokenFault = "stale" | "refused" | "exchange";
 
 /** One request the fake received. */
 export interface FakeCall {
@@ -49,6 +57,9 @@ export class FakeVaultProvider implements VaultProvider {
   readonly calls: FakeCall[] = [];
   /** Faults to answer with, consumed one per request. */
   readonly faults: FakeFault[] = [];
+  /** Client ids whose tokens were discarded, in order. */
+  readonly discards: string[] = [];
+  private readonly tokenFaults = new Map<string, FakeTokenFault>();
   private readonly clock: Clock;
   private readonly objects = new Map<string, { ref: VaultObjectRef; versions: FakeVersion[] }>();
   private readonly denied = new Set<string>();
@@ -98,6 +109,17 @@ export class FakeVaultProvider implements VaultProvider {
     else this.denied.delete(key);
   }
 
+  /** Sets (or clears) how a client's tokens fare. */
+  setTokenFault(clientId: string, fault: FakeTokenFault | undefined): void {
+    if (fault) this.tokenFaults.set(clientId, fault);
+    else this.tokenFaults.delete(clientId);
+  }
+
+  discardCredentials(identity: RequestIdentity): void {
+    this.discards.push(identity.clientId);
+    if (this.tokenFaults.get(identity.clientId) === "stale") this.tokenFaults.delete(identity.clientId);
+  }
+
   /** Number of requests received (optionally of one operation). */
   count(operation?: FakeCall["operation"]): number {
     return operation ? this.calls.filter((c) => c.operation === operation).length : this.calls.length;
@@ -110,13 +132,21 @@ export class FakeVaultProvider implements VaultProvider {
   private answer(call: FakeCall): void {
     this.calls.push(call);
     this.watermarkSec = Math.floor(this.clock.nowMs() / 1000);
-    const fault = this.faults.shift();
-    if (!fault) return;
     const subject = {
       vaultName: call.vaultName,
       objectType: call.objectType,
       ...(call.objectName ? { objectName: call.objectName } : {}),
     };
+    const tokenFault = this.tokenFaults.get(call.clientId);
+    if (tokenFault) {
+      const cause =
+        tokenFault === "exchange"
+          ? Object.assign(new Error("AADSTS700016"), { name: "AuthenticationError", statusCode: 400 })
+          : new VaultTokenRejectedError(call.vaultName, "Unauthorized");
+      throw new ProviderError(mapProviderError(cause, subject, this.clock.nowMs()), { cause });
+    }
+    const fault = this.faults.shift();
+    if (!fault) return;
     const headers = new Map<string, string>();
     if (fault.retryAfterSec !== undefined) headers.set("retry-after", String(fault.retryAfterSec));
     const sdkError =

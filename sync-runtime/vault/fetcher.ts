@@ -9,7 +9,8 @@
  *   `listingProvesUnchanged` (resolution.ts); anything not proven is read with a GET.
  * - Identity rule: content is served from the cache only to an identity that itself read that object
  *   successfully within `authorizationTtlMs`; otherwise that identity GETs it (which re-checks its access).
- * - Every vault request goes through the {@link VaultGuard} (budget, breaker, throttle gate, retries).
+ * - Every vault request goes through the {@link VaultGuard} (budget, breaker, throttle gate, retries, and a
+ *   fresh token exchange when the vault or the token endpoint refuses an identity's token).
  * - `force` skips the observation/listing/content caches, never the guard.
  */
 import type { Clock } from "./clock.ts";
@@ -250,7 +251,9 @@ export class CachingObjectFetcher implements ObjectFetcher {
       let record: ObjectVersionRecord;
       try {
         record = await this.guard.withRetries(() =>
-          this.guard.request(label, () => this.provider.getObject(ref, identity, version)),
+          this.guard.authenticated(ref.vaultName, identity, () =>
+            this.guard.request(label, () => this.provider.getObject(ref, identity, version)),
+          ),
         );
       } catch (error) {
         const kind = error instanceof ProviderError ? error.info.kind : undefined;
@@ -348,15 +351,17 @@ export class CachingObjectFetcher implements ObjectFetcher {
   private listVersions(ref: VaultObjectRef, identity: RequestIdentity): Promise<VersionAttributes[]> {
     return this.once(`versions\u0000${objectKey(ref)}\u0000${identityKey(identity)}`, async () => {
       const label = { ...ref, operation: VaultOperation.listVersions };
-      return this.guard.withRetries(async () => {
-        const cursor = this.provider.listVersions(ref, identity);
-        const all: VersionAttributes[] = [];
-        for (;;) {
-          const page = await this.guard.request(label, () => cursor.nextPage());
-          all.push(...page.items);
-          if (page.done) return all;
-        }
-      });
+      return this.guard.withRetries(() =>
+        this.guard.authenticated(ref.vaultName, identity, async () => {
+          const cursor = this.provider.listVersions(ref, identity);
+          const all: VersionAttributes[] = [];
+          for (;;) {
+            const page = await this.guard.request(label, () => cursor.nextPage());
+            all.push(...page.items);
+            if (page.done) return all;
+          }
+        }),
+      );
     });
   }
 }

@@ -117,6 +117,7 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(provider.vaultUrl ? { vaultUrl: (name: string) => provider.vaultUrl?.(name) } : {}),
+    discardCredentials: (identity) => provider.discardCredentials?.(identity),
   });
   const fetcher = new CachingObjectFetcher({
     provider,
@@ -163,6 +164,8 @@ export function statsDelta(before: FetcherStats, after: FetcherStats): FetcherSt
     refusedByBudget: after.refusedByBudget - before.refusedByBudget,
     refusedByCircuit: after.refusedByCircuit - before.refusedByCircuit,
     refusedByThrottleGate: after.refusedByThrottleGate - before.refusedByThrottleGate,
+    refusedByIdentityPause: after.refusedByIdentityPause - before.refusedByIdentityPause,
+    tokenRefreshes: after.tokenRefreshes - before.tokenRefreshes,
     objectRequests: after.objectRequests - before.objectRequests,
     cacheHits: after.cacheHits - before.cacheHits,
     cacheMisses: after.cacheMisses - before.cacheMisses,

@@ -131,24 +131,29 @@ export class ListingConfirmer {
     let complete = false;
     this.listingsRun++;
     try {
-      const cursor = provider.listObjects(ref.vaultName, ref.objectType, identity);
       const label = {
         vaultName: ref.vaultName,
         objectType: ref.objectType,
         operation: VaultOperation.listObjects,
       };
-      while (seen.size < wanted.size) {
-        const page = await guard.request(label, () => cursor.nextPage());
-        if (page.items.length > 0 || !page.done) pages++;
-        for (const item of page.items) {
-          const name = item.objectName.toLowerCase();
-          if (wanted.has(name)) seen.set(name, item);
+      // A refused token restarts the listing once with a fresh exchange (see VaultGuard.authenticated).
+      await guard.authenticated(ref.vaultName, identity, async () => {
+        seen.clear();
+        pages = 0;
+        const cursor = provider.listObjects(ref.vaultName, ref.objectType, identity);
+        while (seen.size < wanted.size) {
+          const page = await guard.request(label, () => cursor.nextPage());
+          if (page.items.length > 0 || !page.done) pages++;
+          for (const item of page.items) {
+            const name = item.objectName.toLowerCase();
+            if (wanted.has(name)) seen.set(name, item);
+          }
+          if (page.done) {
+            complete = true;
+            break;
+          }
         }
-        if (page.done) {
-          complete = true;
-          break;
-        }
-      }
+      });
     } catch {
       // Only an optimisation: the callers fall back to GETs, which carry the precise error.
       listing.failedAtMs = clock.nowMs();

@@ -66,6 +66,11 @@ export class LruCache<K, V> {
     this.entries.delete(key);
   }
 
+  /** Keys, oldest first. */
+  *keys(): IterableIterator<K> {
+    yield* this.entries.keys();
+  }
+
   /** Entries, oldest first. */
   *values(): IterableIterator<V> {
     for (const entry of this.entries.values()) yield entry.value;

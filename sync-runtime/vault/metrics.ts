@@ -27,6 +27,15 @@ export const VaultMetricName = {
   cacheHitsTotal: "keyvault_cache_hits_total",
   cacheMissesTotal: "keyvault_cache_misses_total",
   coalescedTotal: "keyvault_coalesced_requests_total",
+  tokenRefreshesTotal: "keyvault_token_refreshes_total",
+} as const;
+
+/** Outcomes of `keyvault_token_refreshes_total`. */
+export const TokenRefreshOutcome = {
+  /** A refused token was discarded and the request sent once more with a fresh exchange. */
+  refreshed: "refreshed",
+  /** A fresh token was refused too: the identity is paused for this vault (1, 2, 4, 8, 16 s). */
+  paused: "paused",
 } as const;
 
 /** Owns the vault layer's metric instruments on a given registry. */
@@ -47,6 +56,8 @@ export class VaultMetrics {
   readonly cacheMissesTotal: Counter<"vault">;
   /** Object requests that joined an identical request already in flight or in the same call. */
   readonly coalescedTotal: Counter<"vault">;
+  /** Refused tokens: discarded and retried (`refreshed`), or refused again (`paused`). */
+  readonly tokenRefreshesTotal: Counter<"vault" | "outcome">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -97,6 +108,12 @@ export class VaultMetrics {
       name: VaultMetricName.coalescedTotal,
       help: "Object requests merged into an identical request (same call or already in flight).",
       labelNames: ["vault"],
+      registers,
+    });
+    this.tokenRefreshesTotal = new Counter({
+      name: VaultMetricName.tokenRefreshesTotal,
+      help: "Refused tokens by outcome: refreshed (new exchange, sent again) or paused (refused again).",
+      labelNames: ["vault", "outcome"],
       registers,
     });
   }

@@ -81,6 +81,17 @@ export interface ProviderErrorInfo {
   httpStatus?: number;
   /** The service's own error code (Key Vault `ForbiddenByRbac`, Entra `AADSTS70021`), when it gave one. */
   code?: string;
+  /**
+   * For failures the runtime decided locally without asking the vault (`CircuitOpen`, or an identity paused after
+   * its fresh token was refused): the vault's own last failure that led to it, so status and Events can name the
+   * cause (e.g. Throttled) rather than only the mechanism.
+   */
+  underlying?: { kind: ProviderErrorKind; message: string; httpStatus?: number };
+  /**
+   * Nothing was sent: the runtime refused locally (open circuit, request budget, throttle gate, paused identity)
+   * and `retryAfterMs` is exactly when it will send again — retrying later than that only delays recovery.
+   */
+  refusedLocally?: boolean;
 }
 
 /** Result for one {@link ObjectRequest}. */
@@ -104,4 +115,16 @@ export interface ObjectFetcher {
  * identity; the reconciler implements it with the Kubernetes API, the vault layer uses it as the client
  * assertion when exchanging for a vault token.
  */
-export type ServiceAccountTokenSource = (identity: RequestIdentity) => Promise<string>;
+export type ServiceAccountTokenSource = (
+  identity: RequestIdentity,
+  options?: ServiceAccountTokenOptions,
+) => Promise<string>;
+
+/** Options of one {@link ServiceAccountTokenSource} call. */
+export interface ServiceAccountTokenOptions {
+  /**
+   * Ask the Kubernetes API for a new token instead of a cached one (the previous assertion was refused, or its
+   * vault token was). Default false.
+   */
+  fresh?: boolean;
+}

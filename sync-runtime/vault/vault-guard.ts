@@ -1,23 +1,26 @@
 /**
  * Everything between the fetcher and one HTTP request to a vault: the per-vault request budget (token
  * bucket), the per-vault circuit breaker, the per-vault throttle gate (after a 429 nobody talks to that vault
- * until Retry-After, or 1, 2, 4, 8, 16 s, has passed) and retries with backoff. Every request that reaches
- * the vault takes a budget token, failed ones included (Key Vault counts them too).
+ * until Retry-After, or 1, 2, 4, 8, 16 s, has passed), retries with backoff, and recovery from refused tokens
+ * ({@link VaultGuard.authenticated}, auth-recovery.ts). Every request that reaches the vault takes a budget token,
+ * failed ones included (Key Vault counts them too).
  */
+import { AuthRecovery } from "./auth-recovery.ts";
 import { DEFAULT_BACKOFF, retryDelayMs } from "./backoff.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { CIRCUIT_STATE_GAUGE, CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
 import type { CircuitBreakerOptions, CircuitState } from "./circuit-breaker.ts";
 import type { Clock } from "./clock.ts";
-import { ProviderError, isRetryableKind, mapProviderError } from "./errors.ts";
+import { ProviderError, isRetryableKind, isTokenRejection, mapProviderError } from "./errors.ts";
 import { ProviderMessage } from "./messages.ts";
 import type { MessageSubject } from "./messages.ts";
-import { OUTCOME_SUCCESS } from "./metrics.ts";
+import { OUTCOME_SUCCESS, TokenRefreshOutcome } from "./metrics.ts";
 import type { VaultMetrics, VaultOperation } from "./metrics.ts";
+import { identityKey } from "./provider.ts";
 import { DEFAULT_BUDGET, TokenBucket } from "./token-bucket.ts";
 import type { TokenBucketOptions } from "./token-bucket.ts";
 import { ProviderErrorKind } from "./types.ts";
-import type { ProviderErrorInfo } from "./types.ts";
+import type { ProviderErrorInfo, RequestIdentity } from "./types.ts";
 
 /** Options of {@link VaultGuard}; every field has a default. */
 export interface VaultGuardOptions {
@@ -33,6 +36,8 @@ export interface VaultGuardOptions {
   backoff?: Partial<BackoffOptions>;
   /** Retries after a throttled/unavailable answer. Default 5 (the whole 1-16 s sequence). */
   maxRetries?: number;
+  /** Drops an identity's tokens after a refusal (the provider's `discardCredentials`). Default: nothing to drop. */
+  discardCredentials?: (identity: RequestIdentity) => void;
   /** The URL of a vault, named in the circuit-breaker message. Default none. */
   vaultUrl?: (vaultName: string) => string | undefined;
 }
@@ -58,6 +63,10 @@ export interface VaultRequestStats {
   refusedByCircuit: number;
   /** Requests refused locally because the vault's throttle gate would be closed longer than the budget wait. */
   refusedByThrottleGate: number;
+  /** Requests refused locally because the identity's fresh token was refused by this vault moments ago. */
+  refusedByIdentityPause: number;
+  /** Refused tokens discarded and tried once more with a fresh exchange. */
+  tokenRefreshes: number;
 }
 
 interface VaultState {
@@ -65,7 +74,7 @@ interface VaultState {
   breaker: CircuitBreaker;
   blockedUntilMs: number;
   consecutiveThrottles: number;
-  /** The last throttled/unavailable answer (what opened the breaker), for its message. */
+  /** The failure the breaker counted last (named when the open circuit refuses a request). */
   lastFailure?: ProviderErrorInfo;
 }
 
@@ -77,6 +86,8 @@ export class VaultGuard {
   private readonly breakerOptions: CircuitBreakerOptions;
   private readonly backoff: BackoffOptions;
   private readonly maxRetries: number;
+  private readonly auth: AuthRecovery;
+  private readonly discardCredentials: ((identity: RequestIdentity) => void) | undefined;
   private readonly vaultUrl: (vaultName: string) => string | undefined;
   private readonly vaults = new Map<string, VaultState>();
   private readonly counts: VaultRequestStats = {
@@ -87,6 +98,8 @@ export class VaultGuard {
     refusedByBudget: 0,
     refusedByCircuit: 0,
     refusedByThrottleGate: 0,
+    refusedByIdentityPause: 0,
+    tokenRefreshes: 0,
   };
 
   constructor(options: VaultGuardOptions) {
@@ -97,6 +110,8 @@ export class VaultGuard {
     const base = options.backoff?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
     this.backoff = { ...DEFAULT_BACKOFF, maxDelayMs: base * 16, ...options.backoff };
     this.maxRetries = options.maxRetries ?? 5;
+    this.auth = new AuthRecovery({ backoff: this.backoff, maxPauseMs: this.breakerOptions.cooldownMs });
+    this.discardCredentials = options.discardCredentials;
     this.vaultUrl = options.vaultUrl ?? (() => undefined);
     if (!(Number.isInteger(this.maxRetries) && this.maxRetries >= 0))
       throw new Error("maxRetries must be an integer >= 0");
@@ -137,7 +152,7 @@ export class VaultGuard {
 
   private refuse(label: RequestLabel, info: ProviderErrorInfo): never {
     this.count(label, info.kind, false);
-    throw new ProviderError(info);
+    throw new ProviderError({ ...info, refusedLocally: true });
   }
 
   private count(label: RequestLabel, outcome: string, sent: boolean): void {
@@ -172,16 +187,18 @@ export class VaultGuard {
     if (!admission.allowed) {
       this.counts.refusedByCircuit++;
       this.publishGauges(label.vaultName, state);
+      const last = state.lastFailure;
       this.refuse(label, {
         kind: ProviderErrorKind.circuitOpen,
         message: ProviderMessage.circuitOpen(
           label,
           admission.retryAfterMs,
-          state.lastFailure?.message,
+          last?.message,
           this.safeVaultUrl(label.vaultName),
         ),
-        ...(state.lastFailure?.code ? { code: state.lastFailure.code } : {}),
+        ...(last?.code ? { code: last.code } : {}),
         retryAfterMs: admission.retryAfterMs,
+        ...(last ? { underlying: underlyingOf(last) } : {}),
       });
     }
     const reservation = state.bucket.reserve(this.clock.nowMs());
@@ -209,7 +226,7 @@ export class VaultGuard {
       const info = mapProviderError(error, label, this.clock.nowMs());
       this.observe(label, startedMs, info.kind);
       this.count(label, info.kind, true);
-      this.recordFailure(label.vaultName, state, info);
+      this.recordFailure(label.vaultName, state, info, error);
       throw error instanceof ProviderError ? error : new ProviderError(info, { cause: error });
     } finally {
       this.publishGauges(label.vaultName, state);
@@ -231,8 +248,13 @@ export class VaultGuard {
     );
   }
 
-  private recordFailure(vaultName: string, state: VaultState, info: ProviderErrorInfo): void {
+  private recordFailure(vaultName: string, state: VaultState, info: ProviderErrorInfo, error: unknown): void {
     const now = this.clock.nowMs();
+    // A refused token proves nothing either way yet: `authenticated` retries it once and counts a second refusal.
+    if (isTokenRejection(error)) {
+      state.breaker.release();
+      return;
+    }
     if (info.kind === ProviderErrorKind.throttled) {
       this.counts.throttled++;
       this.metrics?.throttledTotal.inc({ vault: vaultName });
@@ -245,6 +267,65 @@ export class VaultGuard {
       state.lastFailure = info;
     } else if (info.kind !== ProviderErrorKind.internal) state.breaker.recordSuccess();
     else state.breaker.release();
+  }
+
+  /**
+   * Runs `attempt` (one or more {@link request}s to `vaultName` as `identity`) with recovery from refused tokens
+   * (auth-recovery.ts): a refused token is discarded and the attempt runs once more with a fresh exchange (its
+   * requests take budget tokens like any other); a refused fresh token pauses the pair, counts as a failure for
+   * the vault's breaker and ends as AccessDenied with `retryAfterMs`. Inside {@link withRetries}.
+   */
+  async authenticated<T>(
+    vaultName: string,
+    identity: RequestIdentity,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    const who = identityKey(identity);
+    const pair = `${vaultName.toLowerCase()}\u0000${who}`;
+    const admission = this.auth.admit(pair, this.clock.nowMs());
+    if (!admission.allowed) {
+      this.counts.refusedByIdentityPause++;
+      throw new ProviderError({
+        ...admission.lastRefusal,
+        retryAfterMs: admission.retryAfterMs,
+        underlying: underlyingOf(admission.lastRefusal),
+        refusedLocally: true,
+      });
+    }
+    for (let retried = false; ; retried = true) {
+      const generation = this.auth.generation(who);
+      try {
+        const result = await attempt();
+        this.auth.succeeded(pair);
+        return result;
+      } catch (error) {
+        if (!(error instanceof ProviderError) || !isTokenRejection(error)) throw error;
+        const now = this.clock.nowMs();
+        const decision = this.auth.rejected(who, pair, generation, retried, error.info, now);
+        if (decision.discard) this.discardCredentials?.(identity);
+        if (decision.action === "retry") {
+          if (decision.discard) {
+            this.counts.tokenRefreshes++;
+            this.metrics?.tokenRefreshesTotal.inc({
+              vault: vaultName,
+              outcome: TokenRefreshOutcome.refreshed,
+            });
+          }
+          continue;
+        }
+        if (decision.counted) {
+          const state = this.vault(vaultName);
+          state.breaker.recordFailure(now);
+          state.lastFailure = error.info;
+          this.publishGauges(vaultName, state);
+          this.metrics?.tokenRefreshesTotal.inc({ vault: vaultName, outcome: TokenRefreshOutcome.paused });
+        }
+        throw new ProviderError(
+          { ...error.info, retryAfterMs: decision.retryAfterMs },
+          { cause: error.cause },
+        );
+      }
+    }
   }
 
   /**
@@ -265,4 +346,14 @@ export class VaultGuard {
       }
     }
   }
+}
+
+/** The part of a failure an open circuit or a paused identity passes on (never a value: messages are value-free). */
+function underlyingOf(info: ProviderErrorInfo): NonNullable<ProviderErrorInfo["underlying"]> {
+  if (info.underlying) return info.underlying;
+  return {
+    kind: info.kind,
+    message: info.message,
+    ...(info.httpStatus !== undefined ? { httpStatus: info.httpStatus } : {}),
+  };
 }

@@ -69,6 +69,21 @@ export class AzureLocalAdminClient {
     return this.call("GET", `/identities/${encodeURIComponent(clientId)}`);
   }
 
+  /** Lists registered identities. */
+  async listIdentities(): Promise<AppIdentity[]> {
+    return (await this.call<{ value: AppIdentity[] }>("GET", "/identities")).value;
+  }
+
+  /** Forgets an identity with its federated credentials (its token requests are refused with AADSTS700016 from now on). */
+  deleteIdentity(clientId: string): Promise<void> {
+    return this.call("DELETE", `/identities/${encodeURIComponent(clientId)}`);
+  }
+
+  /** Rolls the token-signing key over: tokens signed with the old key are refused from now on. */
+  rotateSigningKey(): Promise<{ kid: string }> {
+    return this.call("POST", "/signing-keys/rotate");
+  }
+
   /** Adds or replaces a federated identity credential (audience defaults to api://AzureADTokenExchange). */
   putFederatedCredential(
     clientId: string,

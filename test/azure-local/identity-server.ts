@@ -47,13 +47,25 @@ export function openIdConfiguration(authorityHost: string, tenant: string): Reco
   };
 }
 
+/**
+ * Pure: the authority a caller reached — `https://<Host header>` — so a pod that dials this server through the
+ * proving ground's service proxy (another address) is sent on to the same address, as Entra ID answers on its own
+ * name; the configured authority when the request has no Host.
+ */
+export function requestAuthority(hostHeader: string | undefined, configured: string): string {
+  return hostHeader && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/.test(hostHeader)
+    ? `https://${hostHeader}`
+    : configured;
+}
+
 /** The GET documents: OIDC discovery (v2 and v1 paths), signing keys, instance discovery. */
 function discoveryDocument(
   deps: IdentityServerDeps,
   segments: string[],
+  hostHeader: string | undefined,
 ): Record<string, unknown> | undefined {
   const [tenant, a, b, c] = segments;
-  const authority = deps.authorityHost();
+  const authority = requestAuthority(hostHeader, deps.authorityHost());
   if (!tenant) return undefined;
   const v2 = a === "v2.0" && b === ".well-known" && c === "openid-configuration";
   const v1 = a === ".well-known" && b === "openid-configuration";
@@ -91,7 +103,7 @@ async function route(deps: IdentityServerDeps, req: IncomingMessage, res: Server
   const segments = url.pathname.split("/").filter(Boolean);
   const [tenant, a, b, c] = segments;
   if (method === "GET") {
-    const body = discoveryDocument(deps, segments);
+    const body = discoveryDocument(deps, segments, req.headers.host);
     if (body) {
       sendJson(res, 200, body);
       return;

@@ -1,6 +1,7 @@
 /**
  * The CLI contract `node test/azure-local/main.ts --config <file.json>`: exactly one ready line with the
- * LocalVault/LocalIdentity description, a clean exit on SIGTERM, and a clear error naming the bad config key.
+ * LocalVault/LocalIdentity description, a clean exit on SIGTERM, a clear error naming the bad config key, and
+ * state that survives a SIGKILL (restarted on the same ports).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LocalIdentity, LocalVault } from "../../scripts/local/env.ts";
 import { READY_PREFIX } from "./main.ts";
+import { adminCredential, localVaultClients } from "./sdk.ts";
 import { createTestPki, type TestPki } from "./test-support.ts";
 
 const MAIN = path.join(import.meta.dirname, "main.ts");
@@ -40,6 +42,29 @@ function configFor(pki: TestPki, patch: Record<string, unknown> = {}): string {
     }),
   );
   return file;
+}
+
+/** Starts the CLI and resolves with its ready line's description. */
+async function startCli(configFile: string) {
+  const child = spawn(process.execPath, [MAIN, "--config", configFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.resume();
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+      const ready = stdout.split("\n").find((l) => l.startsWith(READY_PREFIX));
+      if (ready) resolve(ready);
+    });
+    child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
+  });
+  const described = JSON.parse(line.slice(READY_PREFIX.length)) as {
+    vault: LocalVault;
+    identity: LocalIdentity;
+  };
+  return { child, ...described };
 }
 
 describe("azure-local CLI", () => {
@@ -82,6 +107,29 @@ describe("azure-local CLI", () => {
     const [code] = (await once(child, "exit")) as [number | null];
     assert.equal(code, 0);
     assert.equal(stdout.split("\n").filter((l) => l.startsWith(READY_PREFIX)).length, 1);
+  });
+
+  it("keeps every acknowledged write through a SIGKILL and comes back on the same ports", async () => {
+    const config = configFor(pki, { stateDir: path.join(pki.dir, "state-killed") });
+    const first = await startCli(config);
+    const clients = localVaultClients(first.vault.url, adminCredential(first.identity), pki.caPem, {
+      retryOptions: { maxRetries: 0 },
+    });
+    await clients.secrets.setSecret("db", "before-the-kill");
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    const second = await startCli(config);
+    try {
+      assert.equal(second.vault.url, first.vault.url);
+      assert.equal(second.identity.authorityHost, first.identity.authorityHost);
+      const again = localVaultClients(second.vault.url, adminCredential(second.identity), pki.caPem, {
+        retryOptions: { maxRetries: 0 },
+      });
+      assert.equal((await again.secrets.getSecret("db")).value, "before-the-kill");
+    } finally {
+      second.child.kill("SIGTERM");
+      await once(second.child, "exit");
+    }
   });
 
   it("refuses a bad config naming the key", async () => {

@@ -6,10 +6,12 @@
  *   node test/azure-local/main.ts --config <file.json>
  *
  * prints one line `KEYFLEET_AZURE_LOCAL_READY {"vault":LocalVault,"identity":LocalIdentity}` when listening and
- * exits cleanly on SIGTERM/SIGINT. Tests start isolated instances in-process with {@link startAzureLocal}.
+ * exits cleanly on SIGTERM/SIGINT. Everything it holds is kept in `stateDir` (persistence.ts) and restored on the
+ * next start, on the same ports when they are free. Tests start isolated instances in-process with
+ * {@link startAzureLocal}.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import type { LocalIdentity, LocalVault } from "../../scripts/local/env.ts";
@@ -18,8 +20,9 @@ import { closeServer, listen, originOf } from "./http.ts";
 import { identityRequestListener } from "./identity-server.ts";
 import { KubeJwks } from "./kube-jwks.ts";
 import { MANAGEMENT_KEY_HEADER, MANAGEMENT_PREFIX, type VaultDescription } from "./management-api.ts";
+import { AzureLocalPersistence, STATE_FILES } from "./persistence.ts";
 import { ADMIN_CLIENT_ID, Registry, RegistryError } from "./registry.ts";
-import { TokenIssuer } from "./token-issuer.ts";
+import { newSigningKey, TokenIssuer } from "./token-issuer.ts";
 import { COLLECTIONS, vaultRequestListener, type ServedVault } from "./vault-server.ts";
 import { VaultState } from "./vault-state.ts";
 
@@ -61,11 +64,15 @@ export async function startAzureLocal(
   const log = options.log ?? (() => {});
   const tls = { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) };
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const managementKey = randomBytes(32).toString("base64url");
-  const managementKeyFile = path.join(config.stateDir, "management-key");
-  writeFileSync(managementKeyFile, managementKey, { mode: 0o600 });
+  const managementKeyFile = path.join(config.stateDir, STATE_FILES.managementKey);
+  // Kept across restarts: it is also the admin app's client secret, which running clients hold.
+  const keptKey = existsSync(managementKeyFile) ? readFileSync(managementKeyFile, "utf8").trim() : "";
+  const managementKey = keptKey || randomBytes(32).toString("base64url");
+  if (!keptKey) writeFileSync(managementKeyFile, managementKey, { mode: 0o600 });
 
+  const persistence = new AzureLocalPersistence(config.stateDir);
   const registry = new Registry();
+  persistence.attachRegistry(registry);
   const jwks = new KubeJwks(config.kubernetes);
   const servers: https.Server[] = [];
   const served = new Map<string, ServedVault>();
@@ -78,6 +85,7 @@ export async function startAzureLocal(
     if (COLLECTIONS.includes(name.toLowerCase())) throw new RegistryError(400, `name: ${name} is reserved`);
     if (served.has(name.toLowerCase())) throw new RegistryError(409, `name: vault ${name} already exists`);
     const state = new VaultState(name, { purgeProtection: config.purgeProtection });
+    const persistedPort = persistence.persistedVault(name)?.port;
     let origin = "";
     const server = https.createServer(
       { ...tls, keepAlive: true, keepAliveTimeout: 30_000 },
@@ -93,7 +101,9 @@ export async function startAzureLocal(
       }),
     );
     servers.push(server);
-    origin = originOf(config.host, await listen(server, config.host, port));
+    const listening = await listenPreferring(server, config.host, port, persistedPort);
+    origin = originOf(config.host, listening);
+    persistence.attachVault(state, listening);
     served.set(name.toLowerCase(), { state, origin });
     log(`vault ${name} listening on ${origin}`);
     return { name, url: origin };
@@ -106,6 +116,7 @@ export async function startAzureLocal(
     stopped = true;
     jwks.close();
     await Promise.all(servers.map((s) => closeServer(s)));
+    persistence.compact();
   };
 
   try {
@@ -131,6 +142,12 @@ export async function startAzureLocal(
             return getIssuer();
           },
           managementKey,
+          rotateSigningKey: () => {
+            const key = getIssuer().rotate();
+            persistence.saveSigningKey(key);
+            log(`identity: signing key rolled over (new kid ${key.kid})`);
+            return key.kid;
+          },
           ...(config.serveVault
             ? { vaults: { list: listVaults, add: (name: string) => addVault(name, 0) } }
             : {}),
@@ -138,18 +155,31 @@ export async function startAzureLocal(
       }),
     );
     servers.push(identityServer);
-    authorityHost = originOf(config.host, await listen(identityServer, config.host, config.identityPort));
+    const identityPort = await listenPreferring(
+      identityServer,
+      config.host,
+      config.identityPort,
+      persistence.loaded.identityPort,
+    );
+    persistence.identityListening(identityPort);
+    authorityHost = originOf(config.host, identityPort);
     issuer = new TokenIssuer({
       authorityHost,
       tenantId: config.tenantId,
       lifetimeSeconds: config.accessTokenLifetimeSeconds,
+      signingKey: persistence.signingKey(newSigningKey),
     });
     log(`identity endpoint listening on ${authorityHost} (tenant ${config.tenantId})`);
     if (config.serveVault) {
       for (const [i, name] of config.vaultNames.entries()) {
         await addVault(name, config.vaultPort === 0 ? 0 : config.vaultPort + i);
       }
+      // Vaults added through the management API exist until a reset, like created Azure resources.
+      for (const persisted of persistence.loaded.vaults) {
+        if (!served.has(persisted.name.toLowerCase())) await addVault(persisted.name, 0);
+      }
     }
+    persistence.compact();
   } catch (error) {
     await stop();
     throw error;
@@ -195,6 +225,25 @@ export async function startAzureLocal(
     issuer: issuer!,
     stop,
   };
+}
+
+/**
+ * Listens on `port` when given; otherwise on the port a previous run used (when still free), so a restarted
+ * stand-in keeps its URLs; otherwise on any free port.
+ */
+async function listenPreferring(
+  server: https.Server,
+  host: string,
+  port: number,
+  previous: number | undefined,
+): Promise<number> {
+  if (port !== 0 || previous === undefined) return listen(server, host, port);
+  try {
+    return await listen(server, host, previous);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    return listen(server, host, 0);
+  }
 }
 
 function argValue(args: string[], flag: string): string | undefined {

@@ -2,7 +2,8 @@
  * The management API of the local Azure stand-in (`/_keyfleet/...` on the identity port): what Azure Resource
  * Manager would do for tests and the demo — register app identities and their federated identity credentials,
  * assign Key Vault roles, list or add vaults — plus minting tokens directly (admin tokens to seed data; expired or
- * wrong-audience tokens for negative tests). Every call except `health` needs the header
+ * wrong-audience tokens for negative tests), and two faults Entra can cause: forgetting an identity (its token
+ * requests are refused) and rolling the token-signing key over (tokens signed with the old key are refused). Every call except `health` needs the header
  * `x-keyfleet-management-key` with the key from the file the ready line publishes.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -25,6 +26,8 @@ export interface ManagementDeps {
   registry: Registry;
   issuer: TokenIssuer;
   managementKey: string;
+  /** Rolls the token-signing key over (and keeps the new one); returns the new key id. */
+  rotateSigningKey: () => string;
   /** Absent when the vault emulator is not served. */
   vaults?: { list(): VaultDescription[]; add(name: string): Promise<VaultDescription> };
 }
@@ -57,6 +60,21 @@ function str(body: Record<string, unknown>, field: string, required: boolean): s
   return v;
 }
 
+/** `GET|DELETE /identities/{clientId}` (DELETE: Entra forgets the identity; its token requests are refused). */
+function oneIdentityRoute(
+  deps: ManagementDeps,
+  method: string,
+  clientId: string,
+): { status: number; body?: unknown } | undefined {
+  const notFound = { status: 404, body: { error: `identity ${clientId} not found` } };
+  if (method === "GET") {
+    const identity = deps.registry.identity(clientId);
+    return identity ? { status: 200, body: identity } : notFound;
+  }
+  if (method === "DELETE") return deps.registry.deleteIdentity(clientId) ? { status: 204 } : notFound;
+  return undefined;
+}
+
 function identityRoutes(
   deps: ManagementDeps,
   req: ManagementRequest,
@@ -76,12 +94,7 @@ function identityRoutes(
     }
     return undefined;
   }
-  if (sub === undefined && req.method === "GET") {
-    const identity = deps.registry.identity(clientId);
-    return identity
-      ? { status: 200, body: identity }
-      : { status: 404, body: { error: `identity ${clientId} not found` } };
-  }
+  if (sub === undefined) return oneIdentityRoute(deps, req.method, clientId);
   if (sub !== "federated-credentials" || name === undefined) return undefined;
   if (req.method === "PUT") {
     const audiences = req.body.audiences ?? ["api://AzureADTokenExchange"];
@@ -134,6 +147,15 @@ function roleRoutes(
   return undefined;
 }
 
+/** `POST /signing-keys/rotate`: a key rollover; tokens signed with the old key are refused from now on. */
+function signingKeyRoute(
+  deps: ManagementDeps,
+  req: ManagementRequest,
+): { status: number; body?: unknown } | undefined {
+  const rotate = req.method === "POST" && req.segments.length === 2 && req.segments[1] === "rotate";
+  return rotate ? { status: 200, body: { kid: deps.rotateSigningKey() } } : undefined;
+}
+
 async function route(
   deps: ManagementDeps,
   req: ManagementRequest,
@@ -157,6 +179,8 @@ async function route(
       });
       return { status: 200, body: { accessToken: minted.accessToken, expiresOn: minted.expiresOn } };
     }
+    case "signing-keys":
+      return signingKeyRoute(deps, req);
     case "vaults": {
       if (!deps.vaults) throw new RegistryError(404, "the vault emulator is not served by this instance");
       if (req.method === "GET" && name === undefined)

@@ -164,10 +164,35 @@ export function matchFederatedCredential(
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$/;
 
-/** The in-memory directory + RBAC state. */
+/** The registry as plain JSON (persistence.ts). */
+export interface RegistrySnapshot {
+  identities: AppIdentity[];
+  assignments: RoleAssignment[];
+}
+
+/** The directory + RBAC state, in memory; every change is reported to `onChange` (persistence.ts keeps it). */
 export class Registry {
   private readonly identities = new Map<string, AppIdentity>();
   private readonly assignments: RoleAssignment[] = [];
+  /** Called after every change. */
+  onChange: (() => void) | undefined;
+
+  /** Everything, as plain JSON. */
+  snapshot(): RegistrySnapshot {
+    return { identities: this.listIdentities(), assignments: this.listRoleAssignments() };
+  }
+
+  /** Replaces everything with a snapshot (loading persisted state; no change is reported). */
+  load(snapshot: RegistrySnapshot): void {
+    this.identities.clear();
+    for (const identity of snapshot.identities)
+      this.identities.set(identity.clientId.toLowerCase(), identity);
+    this.assignments.splice(0, this.assignments.length, ...snapshot.assignments);
+  }
+
+  private changed(): void {
+    this.onChange?.();
+  }
 
   /** Registers (or returns the existing) identity; `clientId` is generated when absent. */
   upsertIdentity(input: { clientId?: string; name?: string }): AppIdentity {
@@ -184,7 +209,19 @@ export class Registry {
       federatedCredentials: [],
     };
     this.identities.set(clientId, identity);
+    this.changed();
     return identity;
+  }
+
+  /**
+   * Forgets an identity with its federated credentials (its child resources; Entra deleting the app or managed
+   * identity): its token requests are refused from now on (AADSTS700016). Its role assignments stay, as Azure leaves
+   * them behind ("Identity not found"). False when it was not registered.
+   */
+  deleteIdentity(clientId: string): boolean {
+    const deleted = this.identities.delete(clientId.toLowerCase());
+    if (deleted) this.changed();
+    return deleted;
   }
 
   /** The identity with this client id, if registered. */
@@ -215,6 +252,7 @@ export class Registry {
       throw new RegistryError(409, "a federated credential with this issuer and subject already exists");
     }
     identity.federatedCredentials = [...others, { ...credential, audiences: [...credential.audiences] }];
+    this.changed();
     return credential;
   }
 
@@ -224,7 +262,9 @@ export class Registry {
     if (!identity) return false;
     const before = identity.federatedCredentials.length;
     identity.federatedCredentials = identity.federatedCredentials.filter((f) => f.name !== name);
-    return identity.federatedCredentials.length !== before;
+    const deleted = identity.federatedCredentials.length !== before;
+    if (deleted) this.changed();
+    return deleted;
   }
 
   /** Creates a role assignment (idempotent for the same principal, role, vault and scope). */
@@ -257,6 +297,7 @@ export class Registry {
       ...(input.scope !== undefined ? { scope: input.scope } : {}),
     };
     this.assignments.push(assignment);
+    this.changed();
     return assignment;
   }
 
@@ -265,6 +306,7 @@ export class Registry {
     const index = this.assignments.findIndex((a) => a.id === id);
     if (index < 0) return false;
     this.assignments.splice(index, 1);
+    this.changed();
     return true;
   }
 

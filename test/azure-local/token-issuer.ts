@@ -1,9 +1,18 @@
 /**
- * The local identity endpoint's access tokens: RS256, signed with a key generated per process, shaped like Entra
- * ID app-only tokens (`aud` from the requested scope, `appid`/`oid` = client id, `tid`, short expiry). The vault
- * emulator verifies them in-process with {@link TokenIssuer.verify}.
+ * The local identity endpoint's access tokens: RS256, shaped like Entra ID app-only tokens (`aud` from the
+ * requested scope, `appid`/`oid` = client id, `tid`, short expiry). The signing key is generated once and kept in
+ * the state folder (persistence.ts), so a restart keeps issued tokens valid; {@link TokenIssuer.rotate} rolls it
+ * over, after which tokens signed with the old key are refused (as after an Entra key rollover). The vault
+ * emulator verifies tokens in-process with {@link TokenIssuer.verify}.
  */
-import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  type KeyObject,
+} from "node:crypto";
 import { checkClaims, decodeJwt, JwtError, signJwt, verifySignature, type JwtClaims } from "./jwt.ts";
 
 /** Resource (audience) of Key Vault's data plane. */
@@ -31,6 +40,23 @@ export interface TokenIssuerOptions {
   lifetimeSeconds?: number;
   /** Clock, ms. Default Date.now. */
   nowMs?: () => number;
+  /** The signing key to use (a persisted one). Default: a new key. */
+  signingKey?: SigningKey;
+}
+
+/** A token-signing key as persisted: key id and PKCS#8 PEM private key. */
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+}
+
+/** A new RSA-2048 signing key. */
+export function newSigningKey(): SigningKey {
+  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    kid: randomBytes(12).toString("base64url"),
+    privateKeyPem: pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
 }
 
 /** Pure: the resource of a client-credentials scope list (`<resource>/.default`), or an error naming the problem. */
@@ -53,17 +79,37 @@ export function resourceFromScopes(scope: string): { resource?: string; error?: 
 
 /** See module doc. */
 export class TokenIssuer {
-  readonly kid: string;
-  private readonly privateKey: KeyObject;
-  private readonly publicKey: KeyObject;
-  private readonly options: Required<TokenIssuerOptions>;
+  private key!: SigningKey;
+  private privateKey!: KeyObject;
+  private publicKey!: KeyObject;
+  private readonly options: Required<Omit<TokenIssuerOptions, "signingKey">>;
 
   constructor(options: TokenIssuerOptions) {
-    this.options = { lifetimeSeconds: 600, nowMs: Date.now, ...options };
-    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
-    this.kid = randomBytes(12).toString("base64url");
+    const { signingKey, ...rest } = options;
+    this.options = { lifetimeSeconds: 600, nowMs: Date.now, ...rest };
+    this.use(signingKey ?? newSigningKey());
+  }
+
+  private use(key: SigningKey): void {
+    this.key = key;
+    this.privateKey = createPrivateKey(key.privateKeyPem);
+    this.publicKey = createPublicKey(this.privateKey);
+  }
+
+  /** Id of the current signing key. */
+  get kid(): string {
+    return this.key.kid;
+  }
+
+  /** The current signing key (for persistence). */
+  signingKey(): SigningKey {
+    return this.key;
+  }
+
+  /** Rolls the signing key over: from now on tokens signed with the old key are refused. Returns the new key. */
+  rotate(): SigningKey {
+    this.use(newSigningKey());
+    return this.key;
   }
 
   /** `iss` of tokens for a tenant (Entra v2 style, on the local authority). */

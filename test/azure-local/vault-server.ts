@@ -56,9 +56,12 @@ export function isSupportedApiVersion(version: string | null): boolean {
   return version !== null && /^7\.\d+(-preview(\.\d+)?)?$/.test(version);
 }
 
-/** Pure: the base URL for ids/nextLinks from the Host header, when it is a loopback host:port. */
+/** Pure: the base URL for ids/nextLinks from the Host header, when it is an IP literal or localhost with a port. */
 export function baseUrlFromHost(host: string | undefined, fallback: string): string {
-  if (host && /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host))
+  // Any IPv4 literal, not just loopback: the listener is on loopback only, so another address means the caller came
+  // through the proving ground's service proxy (a pod dials the node's bridge address), and ids must name the
+  // address the caller used, as Key Vault's ids name the vault's own host.
+  if (host && /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host))
     return `https://${host}`;
   return fallback;
 }

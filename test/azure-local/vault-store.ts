@@ -1,7 +1,9 @@
 /**
- * In-memory, versioned object store of one vault collection (secrets, keys or certificates) with Key Vault's
- * soft-delete semantics: delete moves the object (all versions) to the deleted collection, from which it can be
- * recovered or purged; a deleted name cannot be reused until then. Names are case-insensitive, as in Key Vault.
+ * Versioned object store of one vault collection (secrets, keys or certificates) with Key Vault's soft-delete
+ * semantics: delete moves the object (all versions) to the deleted collection, from which it can be recovered or
+ * purged; a deleted name cannot be reused until then. Names are case-insensitive, as in Key Vault. Held in memory;
+ * every change is reported to `onChange` (persistence.ts makes it durable) and {@link VersionedStore.entry} /
+ * {@link VersionedStore.restore} move one name's state in and out as plain JSON.
  */
 import { randomBytes } from "node:crypto";
 
@@ -81,14 +83,48 @@ export interface VersionPatch<T> {
   data?: (current: T) => T;
 }
 
+/** Everything the store holds under one name (live or soft-deleted), as plain JSON. */
+export interface StoreEntry<T> {
+  live?: StoredObject<T>;
+  deleted?: DeletedObject<T>;
+}
+
 /** See module doc. */
 export class VersionedStore<T> {
   private readonly live = new Map<string, StoredObject<T>>();
   private readonly deleted = new Map<string, DeletedObject<T>>();
   private readonly nowSeconds: () => number;
+  /** Called after every change with the (lower-case) name that changed. */
+  onChange: ((name: string) => void) | undefined;
 
   constructor(nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {
     this.nowSeconds = nowSeconds;
+  }
+
+  private changed(key: string): void {
+    this.onChange?.(key);
+  }
+
+  /** The state under a name (case-insensitive). */
+  entry(name: string): StoreEntry<T> {
+    const key = name.toLowerCase();
+    const live = this.live.get(key);
+    const deleted = this.deleted.get(key);
+    return { ...(live ? { live } : {}), ...(deleted ? { deleted } : {}) };
+  }
+
+  /** Replaces the state under a name (loading persisted state; no change is reported). */
+  restore(name: string, entry: StoreEntry<T>): void {
+    const key = name.toLowerCase();
+    if (entry.live) this.live.set(key, entry.live);
+    else this.live.delete(key);
+    if (entry.deleted) this.deleted.set(key, entry.deleted);
+    else this.deleted.delete(key);
+  }
+
+  /** Every name with state (lower-case). */
+  names(): string[] {
+    return [...new Set([...this.live.keys(), ...this.deleted.keys()])];
   }
 
   /** True when the name is soft-deleted (it cannot be reused until recovered or purged). */
@@ -118,6 +154,7 @@ export class VersionedStore<T> {
       data: input.data,
     };
     object.versions.push(record);
+    this.changed(key);
     return { object, record };
   }
 
@@ -152,6 +189,7 @@ export class VersionedStore<T> {
     if (patch.tags !== undefined) record.tags = { ...patch.tags };
     if (patch.data) record.data = patch.data(record.data);
     record.attributes.updated = this.nowSeconds();
+    this.changed(name.toLowerCase());
     return record;
   }
 
@@ -164,6 +202,7 @@ export class VersionedStore<T> {
     const now = this.nowSeconds();
     const deleted = { object, deletedDate: now, scheduledPurgeDate: now + RECOVERABLE_DAYS * 86_400 };
     this.deleted.set(key, deleted);
+    this.changed(key);
     return deleted;
   }
 
@@ -186,11 +225,15 @@ export class VersionedStore<T> {
     if (!deleted) return undefined;
     this.deleted.delete(key);
     this.live.set(key, deleted.object);
+    this.changed(key);
     return deleted.object;
   }
 
   /** Permanently removes a soft-deleted object; false when not deleted. */
   purge(name: string): boolean {
-    return this.deleted.delete(name.toLowerCase());
+    const key = name.toLowerCase();
+    const purged = this.deleted.delete(key);
+    if (purged) this.changed(key);
+    return purged;
   }
 }

@@ -5,7 +5,7 @@
  * `npm run local:pulumi -- <args>` runs the CLI with the environment this part describes.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensureBuilt, type BuildSpec } from "../build-cache.ts";
 import type { LocalPulumi } from "../env.ts";
@@ -33,12 +33,11 @@ export function pulumiBuild(): BuildSpec {
 }
 
 /**
- * Pure: the environment the CLI runs with. PATH starts with the engine's folder (language host, provider launchers)
- * and the pinned Node, so programs, dynamic providers and policy packs run on the project's Node.
+ * Pure: the environment the CLI runs with (PATH aside: see {@link LocalPulumi.pathPrefix}): a file backend, the
+ * local passphrase, no plugin downloads, no update checks.
  */
-export function pulumiEnv(binDir: string, pulumiHome: string, backendDir: string): Record<string, string> {
+export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string, string> {
   return {
-    PATH: [binDir, path.dirname(PINNED_NODE), process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
     PULUMI_HOME: pulumiHome,
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
@@ -50,11 +49,21 @@ export function pulumiEnv(binDir: string, pulumiHome: string, backendDir: string
 
 /**
  * The dynamic-provider launcher Pulumi's own distribution ships as `pulumi-resource-pulumi-nodejs`: the engine starts
- * it in the project folder, and it runs @pulumi/pulumi's dynamic-provider host from the project's node_modules.
+ * it in the program's folder (`stacks/` here), and it runs @pulumi/pulumi's dynamic-provider host resolved from
+ * there the way Node resolves packages (so the project's node_modules one level up is found).
  */
-function writeDynamicProviderLauncher(binDir: string): void {
-  const file = path.join(binDir, "pulumi-resource-pulumi-nodejs");
-  writeFileSync(file, '#!/bin/sh\nexec node ./node_modules/@pulumi/pulumi/cmd/dynamic-provider "$@"\n');
+function writeDynamicProviderLauncher(pathDir: string): void {
+  const file = path.join(pathDir, "pulumi-resource-pulumi-nodejs");
+  writeFileSync(
+    file,
+    [
+      "#!/bin/sh",
+      "# Written by keyfleet's proving ground (scripts/local/parts/pulumi.ts).",
+      `host="$(node -p 'require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd()] })')" || exit 1`,
+      'exec node "$host" "$@"',
+      "",
+    ].join("\n"),
+  );
   chmodSync(file, 0o755);
 }
 
@@ -84,14 +93,24 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
     const backend = path.join(ctx.stateDir, "pulumi");
     mkdirSync(home, { recursive: true });
     mkdirSync(backend, { recursive: true });
-    writeDynamicProviderLauncher(binDir);
-    const env = pulumiEnv(binDir, home, backend);
+    // PATH gets a folder of its own with the language host and the dynamic-provider launcher only: a provider found
+    // on PATH would win over the installed plugin (and the engine warns about it).
+    const pathDir = path.join(path.dirname(binDir), "path");
+    mkdirSync(pathDir, { recursive: true });
+    const languageHost = path.join(pathDir, "pulumi-language-nodejs");
+    rmSync(languageHost, { force: true });
+    symlinkSync(binaries.paths["pulumi-language-nodejs"]!, languageHost);
+    writeDynamicProviderLauncher(pathDir);
+    const env = pulumiEnv(home, backend);
     const cli = binaries.paths.pulumi!;
     installKubernetesPlugin(cli, env, binaries.paths["pulumi-resource-kubernetes"]!, ctx.progress);
     return Promise.resolve({
       pulumi: {
         cli,
         binDir,
+        // The engine's folder (language host, provider launchers) and the pinned Node come first on PATH, so
+        // programs, dynamic providers and policy packs run on the project's Node.
+        pathPrefix: [pathDir, path.dirname(PINNED_NODE)],
         env,
         versions: {
           cli: PULUMI_VERSIONS.cli,
