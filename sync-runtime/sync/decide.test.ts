@@ -119,6 +119,36 @@ void describe("decide", () => {
     );
     assert.equal(d.kind, "noop");
   });
+  void it("is a no-op when another field manager added a key (server-side apply keeps it)", () => {
+    const first = decide(input({}));
+    assert.ok(first.kind !== "fail");
+    const d = decide(
+      input({
+        existing: ours({ A: "1", B: "2", added: "by someone else" }),
+        previousSyncHash: first.syncHash,
+        previousForce: "",
+      }),
+    );
+    assert.equal(d.kind, "noop");
+  });
+  void it("applies once when a spec change dropped a key keyfleet wrote", () => {
+    const first = decide(input({}));
+    assert.ok(first.kind !== "fail");
+    const resource = syncResource({ secretObject: { data: [{ sourcePath: "a", targetKey: "A" }] } });
+    const onlyA = validateSecretSync({ ...resource, metadata: { ...resource.metadata, generation: 2 } });
+    assert.ok(onlyA.ok);
+    const d = decide(
+      input({
+        sync: onlyA.value,
+        outcomes: [ok("A", "1")],
+        existing: ours({ A: "1", B: "2" }),
+        previousSyncHash: first.syncHash,
+        previousForce: "",
+      }),
+    );
+    assert.ok(d.kind === "write");
+    assert.deepEqual(Object.keys(d.secret?.data ?? {}), ["A"]);
+  });
   void it("updates a changed value", () => {
     const d = decide(
       input({ existing: ours({ A: "old", B: "2" }), previousSyncHash: "x", previousForce: "" }),

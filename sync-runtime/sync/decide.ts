@@ -82,13 +82,16 @@ export function desiredSecret(sync: ValidSecretSync, data: Readonly<Record<strin
   };
 }
 
-/** True when the existing Secret already matches what would be applied (pure). */
+/**
+ * True when the existing Secret already holds what would be applied (pure). Data keys keyfleet does not apply are
+ * no difference: server-side apply leaves keys another field manager added (as upstream's e2e expects), so
+ * writing again would change nothing and report a change at every poll. A key keyfleet itself applied earlier
+ * and no longer wants can only go with a spec or class change, which changes the sync hash and applies once.
+ */
 export function secretMatches(existing: SecretResource, desired: DesiredSecret): boolean {
   if ((existing.type ?? "Opaque") !== desired.type) return false;
   const have = existing.data ?? {};
-  const haveKeys = Object.keys(have);
-  if (haveKeys.length !== Object.keys(desired.data).length) return false;
-  if (haveKeys.some((k) => have[k] !== desired.data[k])) return false;
+  if (Object.entries(desired.data).some(([k, v]) => have[k] !== v)) return false;
   const labels = existing.metadata.labels ?? {};
   if (Object.entries(desired.metadata.labels).some(([k, v]) => labels[k] !== v)) return false;
   const annotations = existing.metadata.annotations ?? {};
