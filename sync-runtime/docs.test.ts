@@ -18,6 +18,8 @@ import {
 import type { ReasonMapping } from "./constants.ts";
 import { secretSyncCrd } from "./crds/secretsync.ts";
 import { labelProblems, annotationProblems } from "./crds/rules.ts";
+import { convertObject } from "./sync/convert.ts";
+import type { SpcObject } from "./sync/types.ts";
 import { identityMessage } from "./vault/identity-errors.ts";
 import { ProviderMessage } from "./vault/messages.ts";
 
@@ -41,6 +43,16 @@ function tableAfter(markdown: string, heading: string): string[][] {
     );
   }
   return rows.slice(2);
+}
+
+/** A quoted phrase as a pattern: `<…>` (a name) and `…` (elided text) match anything. */
+function quotePattern(phrase: string): RegExp {
+  return new RegExp(
+    phrase
+      .split(/<[^>]+>|…/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".+?"),
+  );
 }
 
 const names = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
@@ -205,11 +217,42 @@ void describe("every message docs/troubleshooting.md quotes is what keyfleet say
   for (const [phrase, produced] of quoted) {
     void it(phrase, () => {
       assert.ok(doc.includes(phrase), `docs/troubleshooting.md no longer quotes: ${phrase}`);
-      const pattern = phrase
-        .split(/<[^>]+>|…/)
-        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".+?");
-      assert.match(produced, new RegExp(pattern), `keyfleet no longer says: ${phrase}`);
+      assert.match(produced, quotePattern(phrase), `keyfleet no longer says: ${phrase}`);
     });
+  }
+});
+
+void describe("every message the README's troubleshooting section quotes is what keyfleet says today", () => {
+  const section = read("README.md").split("\n## Troubleshooting\n")[1]!.split("\n## ")[0]!;
+  const text = section.replace(/\s*\n\s*/g, " ");
+  const identity = { namespace: "ns", serviceAccountName: "sa", tenantId: "t-1", clientId: "c-1" };
+  const subject = { vaultName: "kv", objectType: "secret" as const, objectName: "db", identity };
+  const pkcs12 = convertObject(
+    { objectName: "web", objectType: "secret", objectFormat: "pem", objectEncoding: "utf-8" } as SpcObject,
+    { index: 0, version: "v1", id: "id", value: Buffer.from("!"), contentType: "application/x-pkcs12" },
+    "web",
+  );
+  const quoted: Array<[string, string]> = [
+    [
+      "… has no federated credential for subject system:serviceaccount:<ns>:<sa>",
+      identityMessage({ aadsts: 70021 }, identity),
+    ],
+    [
+      "access to … was denied for client id … (HTTP 403, code ForbiddenByRbac)",
+      ProviderMessage.accessDenied(subject, 403, "ForbiddenByRbac"),
+    ],
+    ["Key Vault throttled …", ProviderMessage.throttled(subject, 2000)],
+    [
+      "… paused after repeated failures (circuit open); next probe in …; last failure: …",
+      ProviderMessage.circuitOpen(subject, 30_000, "Key Vault did not answer", "https://kv.vault.azure.net"),
+    ],
+    ["the PKCS#12 certificate could not be read: …", pkcs12.ok ? "" : pkcs12.message],
+  ];
+  void it("quotes no message this test does not check (a quote with … is a message)", () => {
+    const inSection = [...text.matchAll(/`([^`]*…[^`]*)`/g)].map((m) => m[1]!);
+    assert.deepEqual(inSection.sort(), quoted.map(([phrase]) => phrase).sort());
+  });
+  for (const [phrase, produced] of quoted) {
+    void it(phrase, () => assert.match(produced, quotePattern(phrase), `keyfleet no longer says: ${phrase}`));
   }
 });
