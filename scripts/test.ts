@@ -62,7 +62,13 @@ try {
     const child = spawn(process.execPath, ["--test", "--test-timeout=180000", ...passThrough, ...files], {
       cwd: REPO_ROOT,
       stdio: "inherit",
-      env: { ...process.env, KEYFLEET_LOCAL_ENV: localEnvPath() },
+      // Capturing a stack loads @pulumi/pulumi's closure serialiser, which requires every built-in module once; on
+      // Node 26 that includes the experimental node:ffi and its ExperimentalWarning.
+      env: {
+        ...process.env,
+        KEYFLEET_LOCAL_ENV: localEnvPath(),
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, "--disable-warning=ExperimentalWarning"].filter(Boolean).join(" "),
+      },
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));

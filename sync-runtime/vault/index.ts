@@ -25,7 +25,7 @@ export {
   VaultClientFactory,
   DEFAULT_VAULT_URL_TEMPLATE,
   KEY_VAULT_SERVICE_VERSION,
-  isLoopbackHost,
+  isHostWithoutDomain,
   vaultUrlFor,
 } from "./client-factory.ts";
 export { VaultGuard } from "./vault-guard.ts";
