@@ -14,6 +14,11 @@ export const DNS_SUBDOMAIN_SOURCE = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9](
  * `/<digits>` suffix. (It refuses some short names Kubernetes would take, e.g. `a.b`; parity keeps that.)
  */
 export const SOURCE_PATH_SOURCE = "^[A-Za-z0-9.]([-A-Za-z0-9]+([-._a-zA-Z0-9]?[A-Za-z0-9])*)?(\\/([0-9]+))*$";
+/**
+ * Upstream's pattern of `secretObject.type`: no whitespace. (The runtime then allows the built-in types and
+ * `<domain>/<name>` only: sync/secretsync.ts.)
+ */
+export const SECRET_TYPE_SOURCE = "^[^\\s]+$";
 /** Upstream's pattern of `forceSynchronization`. */
 export const FORCE_SYNCHRONIZATION_SOURCE = "^[A-Za-z0-9]([-A-Za-z0-9]+([-._a-zA-Z0-9]?[A-Za-z0-9])*)?$";
 /**

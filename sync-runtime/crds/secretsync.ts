@@ -13,6 +13,7 @@ import {
   FORCE_SYNCHRONIZATION_SOURCE,
   Limit,
   RESERVED_METADATA_PREFIX,
+  SECRET_TYPE_SOURCE,
   SOURCE_PATH_SOURCE,
   TARGET_KEY_SOURCE,
 } from "./rules.ts";
@@ -106,6 +107,7 @@ export const secretSyncCrd: CrdManifest = {
                         description: "Secret type. Default Opaque.",
                         default: "Opaque",
                         maxLength: Limit.field,
+                        pattern: SECRET_TYPE_SOURCE,
                       },
                       data: {
                         type: "array",

@@ -326,6 +326,11 @@ void describe("upstream e2e scenarios (keyfleet's runtime, real kube-apiserver)"
         /spec\.serviceAccountName: Invalid value/,
       ],
       [
+        "a type with whitespace",
+        secretSync({ type: "TypeWith ASpace" }),
+        /spec\.secretObject\.type: Invalid value: "TypeWith ASpace": .*should match '\^\[\^\\s\]\+\$'/,
+      ],
+      [
         "a forceSynchronization outside the pattern",
         secretSync({}, { forceSynchronization: "now!" }),
         /spec\.forceSynchronization: Invalid value/,
