@@ -116,6 +116,7 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    ...(provider.vaultUrl ? { vaultUrl: (name: string) => provider.vaultUrl?.(name) } : {}),
     discardCredentials: (identity) => provider.discardCredentials?.(identity),
   });
   const fetcher = new CachingObjectFetcher({
