@@ -60,6 +60,9 @@ export function previewErrors(digest: PreviewDigest): string[] {
     .filter(Boolean);
 }
 
+/** The engine's closing error line of a preview that failed, with nothing more to say. */
+export const BARE_PREVIEW_FAILED = /^(error: )?preview failed$/i;
+
 /** The engine's own switch for streaming `--json` output as engine events. */
 export const STREAMING_JSON = { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } as const;
 
@@ -107,12 +110,11 @@ export async function previewStack(
     throw new PulumiRunError(`pulumi preview of stack ${stack} failed`, result);
   }
   const violations = violationsFromPolicyEvents(parsed.policyEvents, policies);
-  const errors = previewErrors(parsed.digest);
-  if (
-    result.code !== 0 &&
-    errors.length === 0 &&
-    !violations.some((v) => v.enforcementLevel === "mandatory")
-  ) {
+  const mandatory = violations.some((v) => v.enforcementLevel === "mandatory");
+  // A mandatory violation stops the preview, and the engine then adds its own bare "preview failed" error: the
+  // violation is the reason, so that line is not a second failure (checked with 3.276).
+  const errors = previewErrors(parsed.digest).filter((e) => !(mandatory && BARE_PREVIEW_FAILED.test(e)));
+  if (result.code !== 0 && errors.length === 0 && !mandatory) {
     errors.push(`pulumi preview exited with ${result.code}`);
   }
   return { stack, changes: changeSetFromPreview(stack, parsed.digest), violations, errors };
