@@ -90,7 +90,9 @@ export function localInputsFrom(env: LocalEnvironment): LocalInputs {
           AZURE_AUTHORITY_HOST: env.identity.authorityHost,
         },
     ...(node ? { nodeImage: node.images.node } : {}),
-    ...(env.pulumi ? { kubernetesProviderVersion: env.pulumi.versions.kubernetesProvider.replace(/^v/, "") } : {}),
+    ...(env.pulumi
+      ? { kubernetesProviderVersion: env.pulumi.versions.kubernetesProvider.replace(/^v/, "") }
+      : {}),
   };
 }
 

@@ -146,7 +146,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: pulumi.secret(kubeconfig), enableServerSideApply: true },
-      args.kubernetesProviderVersion === undefined ? child : { ...child, version: args.kubernetesProviderVersion },
+      args.kubernetesProviderVersion === undefined
+        ? child
+        : { ...child, version: args.kubernetesProviderVersion },
     );
     const onCluster = { parent: this, provider };
 

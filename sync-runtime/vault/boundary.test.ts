@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { mapProviderError, parseRetryAfterMs, ServiceAccountTokenError } from "./errors.ts";
 import { derCertificateToPem, jwkToSpkiPem, NoPublicKeyError } from "./pem.ts";
-import { isHostWithoutDomain, validateFactoryOptions, VaultClientFactory, vaultUrlFor } from "./client-factory.ts";
+import {
+  isHostWithoutDomain,
+  validateFactoryOptions,
+  VaultClientFactory,
+  vaultUrlFor,
+} from "./client-factory.ts";
 import { ProviderErrorKind } from "./types.ts";
 
 const subject = {
