@@ -10,6 +10,7 @@ commands:
   pr-check preview every stack a change touches with the policy pack; report violations, load and rollout burst
   rollout  apply a stack's update, in waves when the vaults cannot absorb its burst at once
   drift    report resources of a stack changed outside Pulumi (refresh-preview)
+  crds     print the CRDs keyfleet installs (YAML, for kubectl apply -f - or a GitOps repository)
 
 keyfleet <command> --help shows the options of a command.
 `;
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   "pr-check": async () => (await import("../policies/gitops/cli.ts")).prCheckCommand,
   rollout: async () => (await import("../policies/gitops/cli.ts")).rolloutCommand,
   drift: async () => (await import("../policies/gitops/cli.ts")).driftCommand,
+  crds: async () => (await import("../sync-runtime/cli.ts")).crdsCommand,
 };
 
 /** Runs the CLI and returns its exit code. */

@@ -3,7 +3,9 @@
 // npx/npm scripts); the TypeScript sources run directly (Node 26 type stripping).
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 26) {
-  process.stderr.write(`keyfleet needs Node 26 or newer (this is ${process.version}); run it through npx or npm scripts.\n`);
+  process.stderr.write(
+    `keyfleet needs Node 26 or newer (this is ${process.version}); run it through npx or npm scripts.\n`,
+  );
   process.exit(1);
 }
 const { main } = await import("./cli.ts");

@@ -1,209 +1,207 @@
 /**
- * `npm run demo` — keyfleet's main job on the local proving ground, end to end:
- * brings up (or reuses) the proving ground, installs the CRDs, stores secrets and a certificate in the local
- * vault, registers the namespace's workload identity, applies a SecretProviderClass and SecretSyncs, runs the
- * sync runtime in-process with the controllers `keyfleet run` starts (SecretSync, AKVSync, restarts; real vault
- * layer behind the counting proxy), rotates a secret, and prints a timeline plus a `kubectl describe`-like table
- * (versions and keyed hashes — never values). Then it rotates two vault secrets behind a Reloader-annotated
- * Deployment and shows the runtime's restart controller rolling it exactly once. Exits 0 on success.
+ * `npm run demo` — keyfleet's main job on the local proving ground, as a platform team runs it, each step timed:
+ *  1. the proving ground (kube-apiserver, etcd, controller manager, a worker node, the local vault and identity
+ *     endpoint, the Pulumi engine) — built on first use, reused when running;
+ *  2. `pulumi up` of the `local` stack: the vault's seed secrets, the managed identity, its role assignment and
+ *     federated credentials, namespaces, ServiceAccounts, CRDs, RBAC, the sync runtime (pods on the node) and the
+ *     SecretProviderClass / SecretSync / AKVSync objects;
+ *  3. the runtime syncs the declared Secrets from the vault;
+ *  4. a workload Deployment reads one from env and from a file; the vault secret is rotated; the Secret follows and
+ *     the runtime's restart controller rolls the Deployment once: a new pod prints the new value's hash;
+ *  5. `pulumi preview --expect-no-changes`, then `pulumi destroy`; the garbage collector takes the Secrets.
+ * Values are never printed: pods print salted hashes, the demo compares them. Exits 0 on success.
  */
-import { createHash } from "node:crypto";
-import { openAzure } from "../test/support/azure.ts";
-import { KubeHelper, objectsParameter, waitFor, waitForReason } from "../test/support/kube.ts";
-import { demoControllers, restartsDemo } from "./demo/restarts.ts";
-import { startRuntime } from "../test/support/runtime.ts";
+import { readFileSync } from "node:fs";
+import * as k8s from "@kubernetes/client-node";
+import { KubeHelper, waitFor, waitForReason } from "../test/support/kube.ts";
+import { demoHash, onePod, workloadDeployment, workloadPods, type WorkloadPod } from "./demo/workload.ts";
 import { startProvingGround } from "./local/ground.ts";
+import { runPulumi, selectLocalStack, type PulumiRun } from "./local/pulumi-run.ts";
+import { loadFleetConfig } from "../stacks/config/load.ts";
 import { Reason } from "../sync-runtime/constants.ts";
-import { installCrds } from "../sync-runtime/crds/index.ts";
+import { adminCredential, localVaultClients, localVaultUrl } from "../test/azure-local/sdk.ts";
 
 const started = Date.now();
 const out = (line = "") => process.stdout.write(`${line}\n`);
-const step = (what: string) => out(`  +${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${what}`);
-/** Short fingerprint of a value for display: proves change without revealing anything usable. */
-const fp = (value: string | undefined) =>
-  value === undefined
-    ? "-"
-    : `sha256:${createHash("sha256").update(`keyfleet-demo:${value}`).digest("hex").slice(0, 12)}`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+async function step<T>(
+  what: string,
+  work: () => Promise<T>,
+  done: (result: T) => string = () => "",
+): Promise<T> {
+  const at = Date.now();
+  process.stdout.write(`  +${seconds(at - started).padStart(8)}  ${what} ...`);
+  const result = await work();
+  const note = done(result);
+  out(` done in ${seconds(Date.now() - at)}${note ? ` — ${note}` : ""}`);
+  return result;
+}
+function pulumiOk(what: string, run: PulumiRun): PulumiRun {
+  if (run.code !== 0)
+    throw new Error(
+      `${what} failed (exit ${run.code}):\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`,
+    );
+  return run;
+}
+const summary = (run: PulumiRun) =>
+  run.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(
+      (l) => /^\d+ (created|updated|deleted|unchanged|replaced)|^[+~-] \d+ /.test(l) || /^Resources:/.test(l),
+    )
+    .join(", ")
+    .replace("Resources:, ", "");
+const podLine = (pod: WorkloadPod) =>
+  `    ${pod.name.padEnd(28)} Running   created ${pod.createdAt.toISOString()}   prints "${pod.printed}"`;
 
-const ground = await startProvingGround();
-const cleanups: Array<() => Promise<void>> = [];
+const fleet = loadFleetConfig("local");
+const ns = fleet.clusters[0]!.namespaces[0]!;
+const secret = ns.secrets.find((s) => s.restartWorkloads) ?? ns.secrets[0]!;
+const item = secret.objects.find((o) => !o.versionHistory || o.versionHistory <= 1)!;
+
+out("");
+out("keyfleet demo — Key Vault → Kubernetes Secrets, driven by Pulumi, on the local proving ground");
+out("");
+const ground = await step(
+  "proving ground up (npm run local:up)",
+  () => startProvingGround(),
+  (g) =>
+    `${g.startedHere ? "started" : "reused"}: apiserver ${g.env.kubernetes.apiServerUrl}, node ${g.env.node?.name ?? "-"}, vault ${g.env.vault.url}`,
+);
+const env = ground.env;
 let exitCode = 1;
+let deployed = false;
 try {
-  const env = ground.env;
-  out("");
-  out("keyfleet demo — Key Vault → Kubernetes Secrets on the local proving ground");
-  out(
-    `  kube-apiserver ${env.kubernetes.apiServerUrl}   vault ${env.vault.vaultName} (${env.vault.kind}) ${env.vault.url}`,
-  );
-  out("");
-  out("timeline");
   const kube = KubeHelper.fromFile(env.kubernetes.adminKubeconfig);
-  await installCrds(kube.kubeConfig);
-  step("installed CRDs: SecretSync, SecretProviderClass, AKVSync");
-  const azure = await openAzure(env);
-  const proxy = await azure.startProxy();
-  cleanups.push(() => proxy.stop());
-  const ns = await kube.namespace("demo", ["payments-sa"]);
-  cleanups.push(() => kube.deleteNamespace(ns));
-  const clientId = await azure.registerWorkload(ns, "payments-sa");
-  step(
-    `namespace ${ns}: ServiceAccount payments-sa federated with identity ${clientId} (Key Vault Secrets User)`,
-  );
-  const tag = Date.now().toString(36);
-  const names = {
-    db: `payments-db-password-${tag}`,
-    api: `payments-api-key-${tag}`,
-    tls: `payments-web-${tag}`,
-  };
-  const dbV1 = await azure.setSecret(names.db, `db-${crypto.randomUUID()}`);
-  await azure.setSecret(names.api, `api-${crypto.randomUUID()}`);
-  await azure.createCertificate(names.tls);
-  step(`vault: stored ${names.db} (v ${dbV1.slice(0, 8)}), ${names.api}, certificate ${names.tls}`);
-
-  const controllers = demoControllers();
-  const rt = await startRuntime({
-    env,
-    kubeConfig: kube.kubeConfig,
-    namespaces: [ns],
-    vaultUrl: proxy.url,
-    rotationPollIntervalSeconds: 3,
-    jitterSeconds: 1,
-    logLevel: "warn",
-    echo: (line) => process.stderr.write(`runtime: ${line}\n`),
-    extraControllers: controllers.extraControllers,
-  });
-  cleanups.unshift(() => rt.stop());
-  step(
-    "sync runtime started in-process as `keyfleet run` composes it: SecretSync, AKVSync and restart controllers (poll 3 s + jitter ≤ 1 s, partial sync on)",
-  );
-
-  await kube.applySpc(ns, "payments", {
-    keyvaultName: env.vault.vaultName,
-    tenantID: env.identity.tenantId,
-    clientID: clientId,
-    objects: objectsParameter([
-      { objectName: names.db, objectAlias: "db-password" },
-      { objectName: names.api, objectAlias: "api-key" },
-      { objectName: names.tls, objectAlias: "web", objectType: "secret" },
-    ]),
-  });
-  await kube.applySecretSync(ns, "payments-config", {
-    serviceAccountName: "payments-sa",
-    secretProviderClassName: "payments",
-    secretObject: {
-      data: [
-        { sourcePath: "db-password", targetKey: "DB_PASSWORD" },
-        { sourcePath: "api-key", targetKey: "API_KEY" },
-      ],
-    },
-  });
-  await kube.applySecretSync(ns, "payments-tls", {
-    serviceAccountName: "payments-sa",
-    secretProviderClassName: "payments",
-    secretObject: {
-      type: "kubernetes.io/tls",
-      data: [
-        { sourcePath: "web", targetKey: "tls.crt" },
-        { sourcePath: "web", targetKey: "tls.key" },
-      ],
-    },
-  });
-  step("applied SecretProviderClass payments and SecretSyncs payments-config, payments-tls");
-  await waitForReason(kube, ns, "payments-config", Reason.createSucceeded);
-  await waitForReason(kube, ns, "payments-tls", Reason.createSucceeded);
-  const first = await kube.secretValues(ns, "payments-config");
-  step(
-    `Secrets created: payments-config DB_PASSWORD ${fp(first?.DB_PASSWORD)}; payments-tls (kubernetes.io/tls)`,
-  );
-
-  const afterCreate = proxy.total();
-  const reconciles = await rt.runtime.metrics.total("total_rotation_reconcile");
-  await waitFor(
-    "a steady refresh",
+  const kc = kube.kubeConfig;
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const vault = localVaultClients(
+    localVaultUrl(env.vault),
+    adminCredential(env.identity),
+    readFileSync(env.vault.caFile, "utf8"),
+  ).secrets;
+  await selectLocalStack(env);
+  deployed = true;
+  const up = await step(
+    "pulumi up --stack local",
     async () =>
-      (await rt.runtime.metrics.total("total_rotation_reconcile")) >= reconciles + 4 ? true : undefined,
-    30_000,
+      pulumiOk(
+        "pulumi up",
+        await runPulumi(env, ["up", "--stack", "local", "--yes", "--non-interactive", "--skip-preview"]),
+      ),
+    summary,
   );
-  step(
-    `steady refresh of both SecretSyncs: ${proxy.total() - afterCreate} vault requests, Secrets untouched`,
-  );
-
-  const dbV2 = await azure.setSecret(names.db, `db-${crypto.randomUUID()}`);
-  const rotatedAt = Date.now();
-  step(`vault: rotated ${names.db} → v ${dbV2.slice(0, 8)}`);
-  const rotated = await waitFor(
-    "rotation",
+  void up;
+  await step(
+    `the runtime (pods in ${fleet.syncRuntime.namespace}) syncs ${ns.name}/${secret.name} from the vault`,
     async () => {
-      const v = await kube.secretValues(ns, "payments-config");
-      return v?.DB_PASSWORD !== first?.DB_PASSWORD ? v : undefined;
+      await waitForReason(kube, ns.name, secret.name, Reason.createSucceeded, 90_000);
+      const expected = (await vault.getSecret(item.objectName)).value!;
+      await waitFor(
+        "the Secret to hold the vault's value",
+        async () =>
+          (await kube.secretValues(ns.name, secret.name))?.[item.key] === expected ? true : undefined,
+        60_000,
+      );
+      return demoHash(expected);
     },
-    30_000,
+    (hash) => `${secret.name}[${item.key}] = vault ${item.objectName} (hash ${hash})`,
   );
-  step(
-    `Secret payments-config updated after ${((Date.now() - rotatedAt) / 1000).toFixed(1)} s: DB_PASSWORD ${fp(first?.DB_PASSWORD)} → ${fp(rotated.DB_PASSWORD)}`,
-  );
-  await waitForReason(kube, ns, "payments-config", Reason.updateValueChangeOrForceUpdateSucceeded);
 
-  out("");
-  out("kubectl describe secretsync (keyfleet view)");
-  for (const name of ["payments-config", "payments-tls"]) {
-    const sync = await kube.secretSync(ns, name);
-    const secret = await kube.secret(ns, name);
-    const ready = sync?.status?.conditions?.find((c) => c.type === "Ready");
-    out(`  ${ns}/${name}`);
-    out(`    Ready:          ${ready?.status} (${ready?.reason})`);
-    out(`    Message:        ${ready?.message}`);
-    out(`    Sync hash:      ${sync?.status?.syncHash?.slice(0, 16)}… (keyed HMAC, not a digest of values)`);
-    out(`    Last sync:      ${sync?.status?.lastSuccessfulSyncTime}`);
-    for (const o of sync?.status?.objects ?? [])
-      out(`    Object:         ${o.id.padEnd(14)} version ${o.version}`);
-    const keys = Object.entries(secret?.data ?? {}).map(
-      ([k, v]) => `${k} (${Buffer.from(v, "base64").length} B)`,
-    );
-    out(
-      `    Secret:         type ${secret?.type}; keys ${keys.join(", ")}; owner ${secret?.metadata?.ownerReferences?.[0]?.kind}/${secret?.metadata?.ownerReferences?.[0]?.name}`,
-    );
-    const events = (await kube.events(ns, name))
-      .sort((a, b) => Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0))
-      .map((e) => e.reason)
-      .join(" → ");
-    out(`    Events:         ${events}`);
-  }
-  const counts = proxy.counts();
-  out("");
-  out(
-    `vault requests spent (counted at the vault proxy): ${proxy.total()} total — ${Object.entries(counts)
-      .filter(([, n]) => n > 0)
-      .map(([op, n]) => `${op} ${n}`)
-      .join(", ")}`,
-  );
-  out(
-    `kubernetes writes by the runtime: ${await rt.runtime.metrics.total("keyfleet_secret_writes_total")} Secret applies, ${await rt.runtime.metrics.total("keyfleet_status_writes_total")} status writes`,
-  );
-  out("");
-  out(
-    "workload restarts (Reloader pattern: Key Vault → sync runtime → Secrets → the runtime's restart controller)",
-  );
-  await restartsDemo({
-    kube,
-    azure,
-    runtime: rt.runtime,
-    restarts: controllers.restartController(),
-    namespace: ns,
-    identity: { serviceAccountName: "payments-sa", clientID: clientId, tenantID: env.identity.tenantId },
-    keyvaultName: env.vault.vaultName,
-    tag,
-    log: (line) => out(`  ${line}`),
+  await apps.createNamespacedDeployment({
+    namespace: ns.name,
+    body: workloadDeployment("app", env.node!.images.node, secret.name, item.key),
   });
+  const first = await step("workload Deployment app reads it from env and a file", () =>
+    onePod(kc, ns.name, "app"),
+  );
+  out("");
+  out(`  kubectl get pods -n ${ns.name}`);
+  out(podLine(first));
+  out("");
+
+  const rotated = `rotated-${crypto.randomUUID()}`;
+  const version = await step(
+    `rotate ${item.objectName} in the vault`,
+    async () => (await vault.setSecret(item.objectName, rotated)).properties.version ?? "",
+    (v) => `new version ${v.slice(0, 8)}, hash ${demoHash(rotated)}`,
+  );
+  void version;
+  await step(
+    `the Secret follows (poll ${fleet.clusters[0]!.sync.rotationPollIntervalSeconds} s + jitter ≤ ${fleet.clusters[0]!.sync.jitterSeconds} s)`,
+    () =>
+      waitFor(
+        "the rotation to reach the Secret",
+        async () =>
+          (await kube.secretValues(ns.name, secret.name))?.[item.key] === rotated ? true : undefined,
+        90_000,
+      ),
+  );
+  const second = await step(
+    "the restart controller rolls the Deployment: a new pod replaces the old one",
+    () => onePod(kc, ns.name, "app", first.name),
+  );
+  out("");
+  out(`  kubectl get pods -n ${ns.name}`);
+  for (const pod of await workloadPods(kc, ns.name, "app")) out(podLine(pod));
+  out(`    (${first.name} is gone; the new pod prints the rotated value's hash ${demoHash(rotated)})`);
+  out("");
+  if (!second.printed.includes(`env ${demoHash(rotated)} file ${demoHash(rotated)}`))
+    throw new Error(
+      `the new pod printed "${second.printed}", expected the rotated value's hash in env and file`,
+    );
+  const deployment = await apps.readNamespacedDeployment({ namespace: ns.name, name: "app" });
+  if (deployment.metadata?.generation !== 2)
+    throw new Error(
+      `the Deployment rolled ${Number(deployment.metadata?.generation) - 1} times, expected once`,
+    );
+
+  await apps.deleteNamespacedDeployment({ namespace: ns.name, name: "app" });
+  await step(
+    "pulumi preview --expect-no-changes",
+    async () =>
+      pulumiOk(
+        "pulumi preview",
+        await runPulumi(env, ["preview", "--stack", "local", "--expect-no-changes", "--non-interactive"]),
+      ),
+    () => "no changes",
+  );
+  await step(
+    "pulumi destroy --stack local",
+    async () =>
+      pulumiOk(
+        "pulumi destroy",
+        await runPulumi(env, ["destroy", "--stack", "local", "--yes", "--non-interactive", "--skip-preview"]),
+      ),
+    summary,
+  );
+  deployed = false;
+  await step("the garbage collector takes the Secrets", () =>
+    waitFor(
+      "the Secret to be gone",
+      async () => ((await kube.secret(ns.name, secret.name)) ? undefined : true),
+      120_000,
+    ),
+  );
   out("");
   out(
-    "demo finished: the Secret followed the rotation, the Deployment rolled once; no secret value was printed.",
+    `demo finished in ${seconds(Date.now() - started)}: the Secret followed the rotation, the Deployment rolled once; no secret value was printed.`,
   );
   exitCode = 0;
 } catch (error) {
+  out("");
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {
-  for (const cleanup of cleanups) await cleanup().catch(() => {});
+  if (deployed)
+    await runPulumi(env, [
+      "destroy",
+      "--stack",
+      "local",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+    ]).catch(() => undefined);
   await ground.stop();
 }
 process.exit(exitCode);

@@ -4,7 +4,7 @@
  * the control-plane binaries on first use) unless one is already running, and stops afterwards if it started it.
  *   --unit          unit tests only (no servers)
  *   --integration   integration tests only
- *   --no-static     skip the type-check (tsc) and lint (eslint) that run first by default
+ *   --no-static     skip the type-check (tsc), lint (eslint) and format check (prettier) that run first by default
  *   other args      passed to `node --test` (e.g. --test-name-pattern=...)
  */
 import { spawn } from "node:child_process";
@@ -51,6 +51,8 @@ try {
       throw new Error("type-check failed");
     if ((await progress.step("lint (eslint)", () => run("eslint", ["."]))) !== 0)
       throw new Error("lint failed");
+    if ((await progress.step("format (prettier --check)", () => run("prettier", ["--check", "."]))) !== 0)
+      throw new Error("formatting differs: run `npm run format`");
   }
   if (needsGround) {
     ground = await startProvingGround({ progress });
@@ -62,7 +64,15 @@ try {
     const child = spawn(process.execPath, ["--test", "--test-timeout=180000", ...passThrough, ...files], {
       cwd: REPO_ROOT,
       stdio: "inherit",
-      env: { ...process.env, KEYFLEET_LOCAL_ENV: localEnvPath() },
+      // Capturing a stack loads @pulumi/pulumi's closure serialiser, which requires every built-in module once; on
+      // Node 26 that includes the experimental node:ffi and its ExperimentalWarning.
+      env: {
+        ...process.env,
+        KEYFLEET_LOCAL_ENV: localEnvPath(),
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, "--disable-warning=ExperimentalWarning"]
+          .filter(Boolean)
+          .join(" "),
+      },
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -76,6 +76,9 @@ describe("localInputsFrom", () => {
   it("asks for the Kubernetes provider the ground's engine built, and for none without the engine", () => {
     assert.equal(localInputsFrom(ground).kubernetesProviderVersion, undefined);
     const pulumi = { versions: { cli: "v3.276.0", languageHost: "v3.68.0", kubernetesProvider: "v4.25.0" } };
-    assert.equal(localInputsFrom({ ...ground, pulumi } as LocalEnvironment).kubernetesProviderVersion, "4.25.0");
+    assert.equal(
+      localInputsFrom({ ...ground, pulumi } as LocalEnvironment).kubernetesProviderVersion,
+      "4.25.0",
+    );
   });
 });

@@ -318,7 +318,7 @@ void test("bad stack config fails before any resource is created, naming the key
     assert.ok(e instanceof FleetConfigError);
     assert.match(
       e.message,
-      /keyfleet:fleet\.clusters\[1\]\.engine: invalid value; allowed: aks-addon \| arc-extension \| bundled/,
+      /keyfleet:fleet\.clusters\[1\]\.engine: got "flux"; allowed: aks-addon \| arc-extension \| bundled/,
     );
     return true;
   });

@@ -3,8 +3,10 @@
  * or until leadership is lost. Returns the process exit code.
  */
 import os from "node:os";
+import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { defaultExtraControllers } from "./controllers.ts";
+import { CRDS_USAGE, renderCrdsYaml, selectCrds } from "./crds/render.ts";
 import { createLogger, describeError } from "./logger.ts";
 import { ConfigError, parseRuntimeConfig, runHelp } from "./options.ts";
 import { SyncRuntime } from "./runtime.ts";
@@ -34,7 +36,7 @@ export async function runCommand(
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const kubeConfig = new k8s.KubeConfig();
   try {
     if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
@@ -77,5 +79,39 @@ export async function runCommand(
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+  }
+}
+
+/** Where `keyfleet crds` writes (injected so tests capture output). */
+export interface CrdsIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** `keyfleet crds [--exclude a,b]`: prints the CRDs keyfleet installs as YAML. Exit 2 on bad flags. */
+export function crdsCommand(
+  argv: string[],
+  io: CrdsIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { exclude: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.out(CRDS_USAGE);
+      return Promise.resolve(0);
+    }
+    const exclude = (values.exclude ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    io.out(renderCrdsYaml(selectCrds(exclude)));
+    return Promise.resolve(0);
+  } catch (error) {
+    io.err(`keyfleet crds: ${(error as Error).message}\n\n${CRDS_USAGE}`);
+    return Promise.resolve(2);
   }
 }

@@ -105,6 +105,72 @@ export const LEGACY_STATUS_NAMES: Readonly<Record<string, Reason>> = {
   UpdateFailedValidatingAdmissionPolicyCheck: Reason.validatingAdmissionPolicyCheckFailed,
 };
 
+/**
+ * What keyfleet reports where another controller reports `name`: one or more keyfleet reasons (when keyfleet tells
+ * apart what the other lumps together) and, where the meaning differs, a note for the migration table.
+ */
+export interface ReasonMapping {
+  reasons: readonly Reason[];
+  note?: string;
+}
+
+/** Upstream secrets-store-sync-controller v0.0.4 reasons (condition types `Create`/`Update`). */
+export const UPSTREAM_V004_REASONS: Readonly<Record<string, ReasonMapping>> = {
+  CreateSucceeded: { reasons: [Reason.createSucceeded] },
+  UpdateNoValueChangeSucceeded: { reasons: [Reason.updateNoValueChangeSucceeded] },
+  UpdateValueChangeOrForceUpdateSucceeded: { reasons: [Reason.updateValueChangeOrForceUpdateSucceeded] },
+  ProviderError: { reasons: [Reason.providerError] },
+  InvalidClusterSecretLabelError: {
+    reasons: [Reason.invalidClusterSecretLabelError],
+    note: "upstream: a reserved label in the spec (keyfleet refuses that at admission); keyfleet: an existing Secret without the managed label",
+  },
+  InvalidClusterSecretAnnotationError: {
+    reasons: [Reason.invalidClusterSecretAnnotationError],
+    note: "upstream: a reserved annotation in the spec (refused at admission); keyfleet: a Secret controlled by someone else",
+  },
+  UnknownError: { reasons: [Reason.unknownError] },
+  ValidatingAdmissionPolicyCheckFailed: { reasons: [Reason.validatingAdmissionPolicyCheckFailed] },
+  ControllerInternalError: { reasons: [Reason.controllerInternalError] },
+  ControllerSPCError: {
+    reasons: [Reason.controllerSpcError],
+    note: "spelled ControllerSpcError in keyfleet",
+  },
+  UserInputValidationFailed: { reasons: [Reason.userInputValidationFailed] },
+};
+
+/** Upstream main's reasons after the 2026 rework (condition types `SecretCreated`/`SecretUpdated`, main at 3186f13). */
+export const UPSTREAM_MAIN_REASONS: Readonly<Record<string, ReasonMapping>> = {
+  CreateSuccessful: { reasons: [Reason.createSucceeded] },
+  SecretUpToDate: {
+    reasons: [Reason.updateNoValueChangeSucceeded, Reason.updateValueChangeOrForceUpdateSucceeded],
+    note: "keyfleet says whether a value changed",
+  },
+  SecretProviderClassMisconfigured: { reasons: [Reason.controllerSpcError] },
+  ProviderError: { reasons: [Reason.providerError] },
+  RemoteSecretStoreFetchFailed: {
+    reasons: [Reason.userInputValidationFailed, Reason.providerError],
+    note: "keyfleet checks sourcePaths against the class before fetching",
+  },
+  ControllerPatchError: {
+    reasons: [Reason.validatingAdmissionPolicyCheckFailed, Reason.controllerSyncFailed, Reason.unknownError],
+    note: "chosen from the apiserver's answer: admission refusal, other refusal, conflict",
+  },
+  ControllerSyncError: {
+    reasons: [Reason.providerError, Reason.controllerInternalError],
+    note: "a failed ServiceAccount token is a ProviderError naming the ServiceAccount",
+  },
+  InvalidClusterSecretLabelError: {
+    reasons: [Reason.invalidClusterSecretLabelError],
+    note: "upstream: a reserved label in the spec (keyfleet refuses that at admission); keyfleet: an existing Secret without the managed label",
+  },
+  InvalidClusterSecretAnnotationError: {
+    reasons: [Reason.invalidClusterSecretAnnotationError],
+    note: "upstream: a reserved annotation in the spec (refused at admission); keyfleet: a Secret controlled by someone else",
+  },
+  SyncStarting: { reasons: [], note: "keyfleet writes no condition before its first reconcile" },
+  NoUpdatesAttemptedYet: { reasons: [], note: "keyfleet writes no condition before its first reconcile" },
+};
+
 /** Value-free message templates. */
 export const Message = {
   created: "secret created with all items",
@@ -115,12 +181,31 @@ export const Message = {
     `Delete it or add the label ${MANAGED_SECRET_LABEL}: "" to let this SecretSync manage it`,
   foreignOwner: (secret: string, owner: string) =>
     `Secret ${secret} is owned by ${owner}; keyfleet does not take over a Secret another controller owns`,
-  spcNotFound: (name: string, namespace: string) =>
-    `spec.secretProviderClassName: SecretProviderClass ${name} not found in namespace ${namespace} ` +
-    "(a SecretSync may only use a class of its own namespace)",
-  allFailed: "no item could be fetched; the Secret keeps its last good value",
-  writeFailed: (status: number | undefined, detail: string) =>
-    `writing the Secret failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+  spcNotFound: (name: string, namespace: string, elsewhere: readonly string[] = []) =>
+    `spec.secretProviderClassName: SecretProviderClass ${name} not found in namespace ${namespace}` +
+    (elsewhere.length
+      ? `; a class of that name exists in namespace ${elsewhere.slice(0, 3).join(", ")}, but a SecretSync may only use a class of its own namespace`
+      : " (a SecretSync may only use a class of its own namespace)"),
+  /** Every item failed; `kept` = a Secret of ours already holds a last good value. */
+  allFailed: (kept: boolean) =>
+    kept
+      ? "no item could be fetched; the Secret keeps its last good value"
+      : "no item could be fetched; no Secret was written (there is no earlier value to keep)",
+  /** Partial sync is off and some items failed. */
+  partialSyncOff: (kept: boolean) =>
+    kept
+      ? "partial sync is off and an item failed; the Secret keeps its last good value"
+      : "partial sync is off and an item failed; no Secret was written (there is no earlier value to keep)",
+  /** The apiserver refused the Secret write; `apiMessage` is its own (value-free) explanation. */
+  writeRefused: (
+    secret: string,
+    status: number | undefined,
+    statusReason: string | undefined,
+    apiMessage: string,
+  ) =>
+    `the apiserver refused to write Secret ${secret}` +
+    (status ? ` (HTTP ${status}${statusReason ? ` ${statusReason}` : ""})` : "") +
+    `: ${apiMessage}`,
   internal: (what: string) => `internal error: ${what}`,
 } as const;
 

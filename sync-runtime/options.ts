@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_CONTROLLER_NAME } from "./constants.ts";
+import { LOG_FORMATS } from "./logger.ts";
+import type { LogFormat } from "./logger.ts";
 
 /** The runtime's configuration. */
 export interface RuntimeConfig {
@@ -48,6 +50,8 @@ export interface RuntimeConfig {
   installCrds: boolean;
   /** pino level. Default info. */
   logLevel: string;
+  /** `json` (one object per line) or `text` (for people reading `kubectl logs`). Default json. */
+  logFormat: LogFormat;
 }
 
 /** Flags of `keyfleet run`, their environment variables and help. */
@@ -96,6 +100,10 @@ export const FLAGS = {
   concurrency: { env: "KEYFLEET_CONCURRENCY", help: "parallel reconciles (default 8)" },
   "install-crds": { env: "KEYFLEET_INSTALL_CRDS", help: "install the CRDs at start (default false)" },
   "log-level": { env: "KEYFLEET_LOG_LEVEL", help: "trace|debug|info|warn|error (default info)" },
+  "log-format": {
+    env: "KEYFLEET_LOG_FORMAT",
+    help: "json (one object per line) | text (for people reading kubectl logs) (default json)",
+  },
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -195,6 +203,16 @@ function logLevelOf(value: string | undefined): string {
   return level;
 }
 
+/** A log format. */
+function logFormatOf(input: { value: string; label: string } | undefined): LogFormat {
+  const format = input?.value ?? "json";
+  if (!(LOG_FORMATS as readonly string[]).includes(format))
+    throw new ConfigError(
+      `${input?.label ?? "--log-format"}: "${format}" must be one of ${LOG_FORMATS.join(", ")}`,
+    );
+  return format as LogFormat;
+}
+
 /**
  * Builds the configuration from argv (flags after `run`) and env (pure given its inputs).
  * @throws ConfigError naming the flag/variable.
@@ -248,6 +266,7 @@ export function parseRuntimeConfig(
     concurrency: num("concurrency", 8, 1, 256),
     installCrds: bool("install-crds", false),
     logLevel: level,
+    logFormat: logFormatOf(get("log-format")),
   };
   const kubeconfig = str("kubeconfig");
   if (kubeconfig) config.kubeconfig = kubeconfig;

@@ -9,6 +9,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, slug } from "../shared/validate.ts";
 import type { ServiceAccountRef } from "../workload-identity/properties.ts";
+import { HASH_KEY_SECRET_NAME } from "../../sync-runtime/hash-key.ts";
+import { admissionPolicies, admissionSettingsProblems, type AdmissionPolicySettings } from "./admission.ts";
 import { clusterRules, leaseRules, tokenRequestRules } from "./rbac.ts";
 import {
   BUNDLE_KEY,
@@ -20,11 +22,14 @@ import {
   DEFAULT_READY_TIMEOUT_SECONDS,
   readyAnnotations,
   runtimeContainer,
+  RUNTIME_LABELS,
+  RUNTIME_NAME,
   SKIP_AWAIT_ANNOTATION,
   type CrdManifest,
   type RuntimeDelivery,
 } from "./workload.ts";
 
+export * from "./admission.ts";
 export * from "./rbac.ts";
 export * from "./workload.ts";
 
@@ -63,20 +68,18 @@ export interface SyncRuntimeArgs {
   /** Default {@link DEFAULT_PORTS}. */
   ports?: { health: number; metrics: number };
   /**
+   * ValidatingAdmissionPolicies guarding the runtime's Secret writes and SecretSyncs' Secret metadata
+   * (./admission.ts). Default: installed, no extra denied types, every namespace. `{ enabled: false }` for
+   * clusters older than Kubernetes 1.30 or where another policy engine does the same.
+   */
+  admissionPolicies?: AdmissionPolicySettings;
+  /**
    * Seconds `pulumi up` waits for the Deployment to become ready before it fails with the pods' status, through
    * the `pulumi.com/timeoutSeconds` annotation @pulumi/kubernetes honours (a `customTimeouts` resource option would
    * take precedence). Default {@link DEFAULT_READY_TIMEOUT_SECONDS}.
    */
   readyTimeoutSeconds?: number;
 }
-
-/** Labels on everything the runtime owns. */
-export const RUNTIME_LABELS = {
-  "app.kubernetes.io/name": "keyfleet-sync-runtime",
-  "app.kubernetes.io/managed-by": "keyfleet",
-} as const;
-/** Kubernetes object name of the runtime's Deployment, ServiceAccount, roles. */
-export const RUNTIME_NAME = "keyfleet-sync-runtime";
 
 /**
  * keyfleet's bundled reconciler in one cluster: the CRDs the cluster does not already have, the runtime namespace,
@@ -112,6 +115,8 @@ export class SyncRuntime extends pulumi.ComponentResource {
     } else {
       check(args.delivery.image.length > 0, this, "delivery.image", "required");
     }
+    for (const problem of admissionSettingsProblems(args.admissionPolicies))
+      check(false, this, problem.option, problem.message);
     const ports = args.ports ?? DEFAULT_PORTS;
     const readyTimeout = args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
     check(
@@ -186,6 +191,8 @@ export class SyncRuntime extends pulumi.ComponentResource {
         deps,
       );
     }
+
+    this.declareAdmissionPolicies(name, namespace, args.admissionPolicies);
 
     const env = {
       KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS: String(args.settings.rotationPollIntervalSeconds),
@@ -271,5 +278,39 @@ export class SyncRuntime extends pulumi.ComponentResource {
       inNs,
     );
     this.registerOutputs({ namespace });
+  }
+
+  /** The admission policies and their bindings (each binding after its policy). */
+  private declareAdmissionPolicies(
+    name: string,
+    namespace: string,
+    settings: AdmissionPolicySettings | undefined,
+  ): void {
+    const manifests = admissionPolicies({
+      name: RUNTIME_NAME,
+      runtimeServiceAccount: { namespace, name: RUNTIME_NAME },
+      hashKeySecretName: HASH_KEY_SECRET_NAME,
+      labels: { ...RUNTIME_LABELS },
+      ...(settings ? { settings } : {}),
+    });
+    const policies = new Map<string, k8s.admissionregistration.v1.ValidatingAdmissionPolicy>();
+    for (const manifest of manifests) {
+      const short = slug(manifest.metadata.name.slice(RUNTIME_NAME.length));
+      const props = { metadata: manifest.metadata, spec: manifest.spec as never };
+      if (manifest.kind === "ValidatingAdmissionPolicy") {
+        policies.set(
+          manifest.metadata.name,
+          new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-vap-${short}`, props, {
+            parent: this,
+          }),
+        );
+      } else {
+        const policy = policies.get(String(manifest.spec.policyName));
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-vapb-${short}`, props, {
+          parent: this,
+          ...(policy ? { dependsOn: [policy] } : {}),
+        });
+      }
+    }
   }
 }

@@ -15,6 +15,13 @@ export const BUNDLE_MOUNT_PATH = "/opt/keyfleet";
 export const UNPACKED_PATH = "/runtime";
 /** File name of the unpacked bundle. */
 export const UNPACKED_FILE = "sync-runtime.mjs";
+/** Labels on everything the runtime owns. */
+export const RUNTIME_LABELS = {
+  "app.kubernetes.io/name": "keyfleet-sync-runtime",
+  "app.kubernetes.io/managed-by": "keyfleet",
+} as const;
+/** Kubernetes object name of the runtime's Deployment, ServiceAccount, roles and admission policies. */
+export const RUNTIME_NAME = "keyfleet-sync-runtime";
 /** Default ports: health probes (/healthz, /readyz) and Prometheus metrics (/metrics). */
 export const DEFAULT_PORTS = { health: 8081, metrics: 9090 } as const;
 

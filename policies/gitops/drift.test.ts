@@ -5,7 +5,8 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { bundledCluster, change, STACK_URN } from "../../test/support/policy-fixtures.ts";
-import { driftReport, renderDriftMarkdown, runDrift } from "./drift.ts";
+import { driftReport, fieldConflict, liveDifferences, renderDriftMarkdown } from "./drift-report.ts";
+import { runDrift } from "./drift.ts";
 import { digestOf, fakeRunner } from "../../test/support/gitops-preview.ts";
 
 const STACK: HarnessResource = {
@@ -32,17 +33,86 @@ describe("keyfleet drift", () => {
     const { report, errors } = driftReport("local", JSON.stringify(digest));
     assert.deepEqual(errors, []);
     assert.deepEqual(
-      report.drifted.map((d) => [d.name, d.op, d.changedPaths]),
-      [["edge-1-akvsync", "update", ["spec.objects[1]"]]],
+      report.drifted.map((d) => [d.name, d.kind, d.op, d.changedPaths]),
+      [["edge-1-akvsync", "program", "update", ["spec.objects[1]"]]],
     );
     assert.equal(
       renderDriftMarkdown(report),
       "## keyfleet drift — stack `local`: 1 resource(s) changed outside Pulumi\n\n" +
-        "The next `pulumi up` would set these back to what the program declares:\n\n" +
-        "| resource | type | next up | inputs that differ |\n|---|---|---|---|\n" +
-        "| `edge-1-akvsync` | `kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync` | update | `spec.objects[1]` |\n",
+        "| resource | type | what differs from the program | set back by |\n|---|---|---|---|\n" +
+        "| `edge-1-akvsync` | `kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync` | `spec.objects[1]` | " +
+        "`pulumi up --refresh` (update) |\n",
     );
   });
+
+  it("the real engine's refresh-preview of two hand edits: a field conflict and a list item the provider misses", () => {
+    // 3.276 + Kubernetes provider 4.25 on the proving ground, after `kubectl patch` changed a SecretSync's
+    // targetKey and appended two subjects to a RoleBinding (trimmed to those two resources).
+    const text = readFileSync(
+      path.join(import.meta.dirname, "__fixtures__", "refresh-preview-hand-edits-3.276.jsonl"),
+      "utf8",
+    );
+    const { report, errors } = driftReport("local", text);
+    assert.deepEqual(errors, []); // the conflict and the engine's closing "preview failed" are the drift
+    assert.deepEqual(
+      report.drifted.map((d) => [d.name, d.kind, d.op, d.changedPaths, d.conflict]),
+      [
+        [
+          "local-demo-sync-app-config",
+          "conflict",
+          "update",
+          ["spec.secretObject.data[1].targetKey"],
+          { managers: ["kubectl-patch"], fields: [".spec.secretObject.data"] },
+        ],
+        ["local-runtime-tokens-demo-binding", "unseen", "same", ["subjects[1]", "subjects[2]"], undefined],
+      ],
+    );
+    const markdown = renderDriftMarkdown(report);
+    assert.match(markdown, /takes the fields back from `kubectl-patch`/);
+    assert.match(markdown, /by hand: `pulumi up` does not see it/);
+    assert.doesNotMatch(markdown, /intruder/); // paths, never values
+  });
+
+  it("fieldConflict reads apimachinery's conflict messages", () => {
+    assert.equal(fieldConflict("error: connection refused"), undefined);
+    assert.deepEqual(
+      fieldConflict(
+        'Apply failed with 1 conflict: conflict with "kubectl-patch" using secret-sync.x-k8s.io/v1alpha1: .spec.secretObject.data',
+      ),
+      { managers: ["kubectl-patch"], fields: [".spec.secretObject.data"] },
+    );
+    assert.deepEqual(
+      fieldConflict(
+        'Apply failed with 2 conflicts: conflicts with "kubectl-edit" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="app"].image',
+      ),
+      {
+        managers: ["kubectl-edit"],
+        fields: [".spec.replicas", '.spec.template.spec.containers[name="app"].image'],
+      },
+    );
+  });
+
+  const rows: Array<[string, unknown, unknown, string[]]> = [
+    [
+      "equal, server additions ignored",
+      { a: 1, m: { x: "1" } },
+      { a: 1, m: { x: "1", y: "2" }, status: {} },
+      [],
+    ],
+    ["a changed leaf", { a: { b: 1 } }, { a: { b: 2 } }, ["a.b"]],
+    ["an item added to a list", { s: [{ n: "a" }] }, { s: [{ n: "a" }, { n: "b" }] }, ["s[1]"]],
+    ["an item gone from a list", { s: [1, 2] }, { s: [1] }, ["s[1]"]],
+    ["a declared key missing", { a: 1, b: 2 }, { a: 1 }, ["b"]],
+    [
+      "the provider's x_kubernetes_ spelling",
+      { "x-kubernetes-list-type": "map" },
+      { x_kubernetes_list_type: "map" },
+      [],
+    ],
+    ["the provider's own keys and secrets", { __inputs: { a: 1 }, p: "[secret]" }, { p: "[secret]" }, []],
+  ];
+  for (const [name, declared, live, paths] of rows)
+    it(`liveDifferences: ${name}`, () => assert.deepEqual(liveDifferences(declared, live), paths));
 
   it("exit 1 on drift (refresh-preview with --expect-no-changes), 0 without, 2 when the refresh fails", async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), "keyfleet-drift-"));
@@ -58,6 +128,7 @@ describe("keyfleet drift", () => {
       "--refresh",
       "--expect-no-changes",
       "--json",
+      "--show-sames",
       "--non-interactive",
     ]);
     assert.match(readFileSync(path.join(cwd, ".keyfleet/drift/drift-local.md"), "utf8"), /edge-1-akvsync/);

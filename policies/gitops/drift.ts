@@ -1,75 +1,17 @@
 /**
  * `keyfleet drift --stack <s>`: for a scheduled job. A refresh-preview (`pulumi preview --refresh
- * --expect-no-changes --json`) reads every resource back from the clouds and clusters and shows what the program
- * would change: on a stack whose program is deployed, every such change is drift — someone edited the resource
- * outside Pulumi (a RoleBinding, a SecretSync). The report names resources and input paths, never values.
+ * --expect-no-changes --json`, streamed) reads every resource back from the clouds and clusters; on a stack whose
+ * program is deployed, whatever differs from the program was edited outside Pulumi (a RoleBinding, a SecretSync).
+ * drift-report.ts judges it; the report names resources, input paths and field managers, never values.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CommandIo } from "../planner/cli.ts";
-import { isChange, type ChangeOp } from "../rollout/changeset.ts";
-import { changeSetFromPreview, parsePreviewJson } from "../rollout/from-preview.ts";
 import { DRIFT_USAGE, parseDriftArgs } from "./args.ts";
+import { driftReport, renderDriftMarkdown } from "./drift-report.ts";
 import { usageFailure, type GitopsDeps } from "./pr-check.ts";
-import { previewErrors } from "./preview.ts";
+import { STREAMING_JSON } from "./preview.ts";
 import { commandRunner, PulumiRunError } from "./runner.ts";
-
-/** One resource that differs from the program. */
-export interface DriftedResource {
-  urn: string;
-  type: string;
-  name: string;
-  /** What the next `pulumi up` would do to it. */
-  op: ChangeOp;
-  /** Input paths that differ (no values). */
-  changedPaths: string[];
-}
-
-/** The drift report (JSON twin of the Markdown). */
-export interface DriftReport {
-  kind: "keyfleet/drift";
-  version: 1;
-  stack: string;
-  drifted: DriftedResource[];
-}
-
-/** The engine's own error for --expect-no-changes; the report says the same thing in its own words. */
-const EXPECTED_NO_CHANGES = /no changes were expected/i;
-
-/** The drift report of a refresh-preview's JSON (pure). */
-export function driftReport(stack: string, previewJson: string): { report: DriftReport; errors: string[] } {
-  const digest = parsePreviewJson(previewJson);
-  const changes = changeSetFromPreview(stack, digest);
-  const drifted = changes.resources
-    .filter((r) => isChange(r.op) && r.type !== "pulumi:pulumi:Stack")
-    .map((r) => ({ urn: r.urn, type: r.type, name: r.name, op: r.op, changedPaths: r.changedPaths }));
-  const errors = previewErrors(digest).filter((e) => !EXPECTED_NO_CHANGES.test(e));
-  return { report: { kind: "keyfleet/drift", version: 1, stack, drifted }, errors };
-}
-
-/** The drift report as Markdown (pure). */
-export function renderDriftMarkdown(report: DriftReport): string {
-  const lines = [
-    `## keyfleet drift — stack \`${report.stack}\`: ` +
-      (report.drifted.length === 0
-        ? "no drift"
-        : `${report.drifted.length} resource(s) changed outside Pulumi`),
-  ];
-  if (report.drifted.length > 0) {
-    lines.push(
-      "",
-      "The next `pulumi up` would set these back to what the program declares:",
-      "",
-      "| resource | type | next up | inputs that differ |",
-      "|---|---|---|---|",
-      ...report.drifted.map(
-        (d) =>
-          `| \`${d.name}\` | \`${d.type}\` | ${d.op} | ${d.changedPaths.map((p) => `\`${p}\``).join(", ") || "—"} |`,
-      ),
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 /** `keyfleet drift` with injectable output and collaborators. */
 export async function runDrift(argv: string[], io: CommandIo, deps: GitopsDeps): Promise<number> {
@@ -81,15 +23,20 @@ export async function runDrift(argv: string[], io: CommandIo, deps: GitopsDeps):
     }
     const runner = deps.runner ?? commandRunner(args.pulumi, { cwd: deps.cwd });
     io.err(`drift: refreshing and previewing stack ${args.stack} (${runner.description} …)\n`);
-    const result = await runner.run([
-      "preview",
-      "--stack",
-      args.stack,
-      "--refresh",
-      "--expect-no-changes",
-      "--json",
-      "--non-interactive",
-    ]);
+    // Streamed, so the refresh steps' read-back outputs (the live objects) come with the steps.
+    const result = await runner.run(
+      [
+        "preview",
+        "--stack",
+        args.stack,
+        "--refresh",
+        "--expect-no-changes",
+        "--json",
+        "--show-sames",
+        "--non-interactive",
+      ],
+      STREAMING_JSON,
+    );
     let outcome: ReturnType<typeof driftReport>;
     try {
       outcome = driftReport(args.stack, result.stdout);

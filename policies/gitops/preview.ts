@@ -11,7 +11,11 @@ import { normalisePackConfig } from "../harness/config.ts";
 import { configWithDefaults } from "../lib/config.ts";
 import type { KeyfleetPolicy } from "../lib/rule.ts";
 import { jitterSufficient, type JitterConfig } from "../rules/jitter-sufficient.ts";
-import { digestFromEngineEvents, isEngineEventStream, type PolicyEvent } from "../rollout/engine-events.ts";
+import {
+  digestFromEngineEvents,
+  isEngineEventStream,
+  type EngineEventDigest,
+} from "../rollout/engine-events.ts";
 import { changeSetFromPreview, parsePreviewJson, type PreviewDigest } from "../rollout/from-preview.ts";
 import type { StackPreview } from "./report.ts";
 import { PulumiRunError, type PulumiRunner } from "./runner.ts";
@@ -52,22 +56,30 @@ export function judgeSettings(
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/** A diagnostic's message without colour codes, trimmed. */
+export function plainMessage(message: string | undefined): string {
+  return (message ?? "").replace(ANSI, "").trim();
+}
+
 /** Error diagnostics of a digest, colour codes removed, one line each. */
 export function previewErrors(digest: PreviewDigest): string[] {
   return (digest.diagnostics ?? [])
     .filter((d) => d.severity === "error")
-    .map((d) => (d.message ?? "").replace(ANSI, "").trim())
+    .map((d) => plainMessage(d.message))
     .filter(Boolean);
 }
+
+/** The engine's closing error line of a preview that failed, with nothing more to say. */
+export const BARE_PREVIEW_FAILED = /^(error: )?preview failed$/i;
 
 /** The engine's own switch for streaming `--json` output as engine events. */
 export const STREAMING_JSON = { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } as const;
 
-/** The digest and policy events of `pulumi preview --json` output, streamed or not. */
-export function parsePreviewOutput(text: string): { digest: PreviewDigest; policyEvents: PolicyEvent[] } {
+/** The digest, policy events and refreshed outputs of `pulumi preview --json` output, streamed or not. */
+export function parsePreviewOutput(text: string): EngineEventDigest {
   return isEngineEventStream(text)
     ? digestFromEngineEvents(text)
-    : { digest: parsePreviewJson(text), policyEvents: [] };
+    : { digest: parsePreviewJson(text), policyEvents: [], refreshedOutputs: new Map() };
 }
 
 /** Runs the preview of `stack` with the pack and returns its change set, violations and errors. */
@@ -107,12 +119,11 @@ export async function previewStack(
     throw new PulumiRunError(`pulumi preview of stack ${stack} failed`, result);
   }
   const violations = violationsFromPolicyEvents(parsed.policyEvents, policies);
-  const errors = previewErrors(parsed.digest);
-  if (
-    result.code !== 0 &&
-    errors.length === 0 &&
-    !violations.some((v) => v.enforcementLevel === "mandatory")
-  ) {
+  const mandatory = violations.some((v) => v.enforcementLevel === "mandatory");
+  // A mandatory violation stops the preview, and the engine then adds its own bare "preview failed" error: the
+  // violation is the reason, so that line is not a second failure (checked with 3.276).
+  const errors = previewErrors(parsed.digest).filter((e) => !(mandatory && BARE_PREVIEW_FAILED.test(e)));
+  if (result.code !== 0 && errors.length === 0 && !mandatory) {
     errors.push(`pulumi preview exited with ${result.code}`);
   }
   return { stack, changes: changeSetFromPreview(stack, parsed.digest), violations, errors };

@@ -35,7 +35,7 @@ export interface StackReport {
   stack: string;
   /** Resources per op, "same" included. */
   changeCounts: Partial<Record<ChangeOp, number>>;
-  /** Changing resources only, in the engine's order. */
+  /** Changing resources only, in URN order. */
   changes: ReportedChange[];
   violations: ReportViolation[];
   /** The planner's numbers per vault (`keyfleet plan --json` shape), judged on the graph after the update. */

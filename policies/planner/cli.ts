@@ -84,7 +84,10 @@ export async function runPlan(argv: string[], io: CommandIo, stacksDir?: string)
       io.err(`keyfleet plan: ${error.message}\n\n${PLAN_USAGE}`);
       return 2;
     }
-    if (error instanceof PlanInputError || (error instanceof Error && error.name === "FleetConfigError")) {
+    // A malformed or missing stack file is bad input too: its message names the file and position, or the stacks.
+    const badStack =
+      error instanceof Error && (error.name === "FleetConfigError" || error.name === "StackFileError");
+    if (error instanceof PlanInputError || badStack) {
       io.err(`keyfleet plan: ${error.message}\n`);
       return 2;
     }

@@ -43,7 +43,7 @@ export interface ChangeSet {
   stack: string;
   /** Where it came from: a real preview or two mocks captures. */
   source: "preview" | "capture";
-  /** In the engine's step order (preview) or URN order (capture). */
+  /** In URN order (both sources). */
   resources: ResourceChange[];
 }
 

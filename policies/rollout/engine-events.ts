@@ -30,6 +30,8 @@ interface EventState {
 }
 
 interface EngineEvent {
+  /** A step's result; for a refresh step of `preview --refresh`, `new.outputs` is what the provider read back. */
+  resOutputsEvent?: { metadata: { op: string; urn: string; new?: EventState | null } };
   resourcePreEvent?: {
     metadata: {
       op: string;
@@ -107,22 +109,44 @@ export function isEngineEventStream(text: string): boolean {
   }
 }
 
-/** The digest and policy events of a streamed preview. Lines that are not JSON are skipped. */
-export function digestFromEngineEvents(text: string): { digest: PreviewDigest; policyEvents: PolicyEvent[] } {
-  const steps: PreviewStep[] = [];
-  const diagnostics: PreviewDiagnostic[] = [];
-  const policyEvents: PolicyEvent[] = [];
-  let changeSummary: Record<string, number> | undefined;
+/** What a streamed preview says, in the shapes the rest of keyfleet reads. */
+export interface EngineEventDigest {
+  digest: PreviewDigest;
+  policyEvents: PolicyEvent[];
+  /**
+   * Per URN, the outputs a refresh step read back from the cloud or cluster (secrets blinded): the live state.
+   * Only `preview --refresh` has refresh steps; the digest document (`--json` without streaming) carries none.
+   */
+  refreshedOutputs: Map<string, Props>;
+}
+
+/** The events of a stream, in order; lines that are not JSON are skipped. */
+function parseEvents(text: string): EngineEvent[] {
+  const events: EngineEvent[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
-    let event: EngineEvent;
     try {
-      event = JSON.parse(line) as EngineEvent;
+      events.push(JSON.parse(line) as EngineEvent);
     } catch {
       continue;
     }
+  }
+  return events;
+}
+
+/** The digest, policy events and refreshed outputs of a streamed preview. Lines that are not JSON are skipped. */
+export function digestFromEngineEvents(text: string): EngineEventDigest {
+  const steps: PreviewStep[] = [];
+  const diagnostics: PreviewDiagnostic[] = [];
+  const policyEvents: PolicyEvent[] = [];
+  const refreshedOutputs = new Map<string, Props>();
+  let changeSummary: Record<string, number> | undefined;
+  for (const event of parseEvents(text)) {
     const pre = event.resourcePreEvent?.metadata;
     if (pre) steps.push(stepOf(pre));
+    const result = event.resOutputsEvent?.metadata;
+    if (result?.op === "refresh" && result.new?.outputs)
+      refreshedOutputs.set(result.urn, withSecretsBlinded(result.new.outputs) as Props);
     const diag = event.diagnosticEvent;
     if (diag && (diag.severity === "error" || diag.severity === "warning")) {
       diagnostics.push({
@@ -134,5 +158,9 @@ export function digestFromEngineEvents(text: string): { digest: PreviewDigest; p
     if (event.policyEvent) policyEvents.push(event.policyEvent);
     if (event.summaryEvent?.resourceChanges) changeSummary = event.summaryEvent.resourceChanges;
   }
-  return { digest: { steps, diagnostics, changeSummary }, policyEvents };
+  return {
+    digest: { steps, diagnostics, changeSummary },
+    policyEvents,
+    refreshedOutputs,
+  };
 }

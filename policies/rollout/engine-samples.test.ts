@@ -16,13 +16,14 @@ const summary = (ops: Array<{ op: string; name: string; changedPaths: string[] }
   ops.map((r) => `${r.op} ${r.name} ${r.changedPaths.join(",")}`.trim());
 
 describe("pulumi preview --json of the real CLI (3.276)", () => {
+  // URN order (the change set's order, whatever order the engine's concurrent steps came in).
   const EXPECTED = [
     "same sample-sample",
-    "update cluster-1 engine.jitterSeconds",
     "create cluster-1-new",
-    "same cluster-1-spc",
-    "update cluster-1-secret", // a secret changed: both sides show "[secret]", the engine gives no diff keys
     "delete cluster-1-old",
+    "update cluster-1-secret", // a secret changed: both sides show "[secret]", the engine gives no diff keys
+    "same cluster-1-spc",
+    "update cluster-1 engine.jitterSeconds",
   ];
 
   it("the digest: one step per resource with old and new state, sames included", () => {
@@ -42,8 +43,7 @@ describe("pulumi preview --json of the real CLI (3.276)", () => {
     assert.deepEqual(policyEvents, []);
     assert.deepEqual(digest.changeSummary, { create: 1, delete: 1, same: 2, update: 2 });
     const changes = changeSetFromPreview("sample", digest);
-    // Steps arrive in the engine's (concurrent) order; the set is the digest's.
-    assert.deepEqual(summary(changes.resources).sort(), [...EXPECTED].sort());
+    assert.deepEqual(summary(changes.resources), EXPECTED);
     const secret = changes.resources.find((r) => r.name === "cluster-1-secret")!;
     assert.deepEqual(secret.newInputs, { token: "[secret]" });
     assert.deepEqual(
@@ -61,10 +61,10 @@ describe("pulumi preview --json of the real CLI (3.276)", () => {
     assert.deepEqual(
       summary(changes.resources.filter((r) => r.op !== ChangeOp.other && r.op !== ChangeOp.same)),
       [
-        "update cluster-1 engine.jitterSeconds",
-        "update cluster-1-secret",
-        "delete cluster-1-old",
         "create cluster-1-new",
+        "delete cluster-1-old",
+        "update cluster-1-secret",
+        "update cluster-1 engine.jitterSeconds",
       ],
     );
   });

@@ -72,7 +72,7 @@ describe("changeSetFromPreview", () => {
     ];
     const changes = changeSetFromPreview("dev", { steps });
     assert.equal(changes.resources.length, 2);
-    const spc = changes.resources[1]!;
+    const spc = changes.resources.find((r) => r.urn === SPC)!;
     assert.equal(spc.op, ChangeOp.replace);
     assert.equal(spc.name, "aks-1-spc");
     assert.equal(spc.parent, CLUSTER);
@@ -120,13 +120,32 @@ describe("changeSetFromPreview", () => {
     assert.deepEqual(
       changes.resources.map((r) => [r.op, r.oldInputs !== undefined, r.newInputs !== undefined]),
       [
+        ["delete", true, false], // URN order: the SecretProviderClass's URN sorts before its parent's
         ["create", false, true],
-        ["delete", true, false],
       ],
     );
     assert.deepEqual(
       graphAfter(changes).map((r) => r.name),
       ["aks-1"],
+    );
+  });
+
+  it("lists resources in URN order whatever order the engine's concurrent steps came in", () => {
+    const steps: PreviewStep[] = [
+      { op: "same", urn: STACK, newState: { urn: STACK, type: "pulumi:pulumi:Stack", inputs: {} } },
+      { op: "create", urn: CLUSTER, newState: st(CLUSTER, "keyfleet:index:ClusterSecrets", {}) },
+      {
+        op: "create",
+        urn: SPC,
+        newState: st(SPC, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", {}),
+      },
+    ];
+    const forward = changeSetFromPreview("dev", { steps });
+    const backward = changeSetFromPreview("dev", { steps: [...steps].reverse() });
+    assert.deepEqual(backward, forward);
+    assert.deepEqual(
+      forward.resources.map((r) => r.urn),
+      [SPC, CLUSTER, STACK],
     );
   });
 

@@ -164,9 +164,16 @@ function foldSteps(urn: string, steps: readonly PreviewStep[]): ResourceChange {
   };
 }
 
-/** The change set of a parsed preview (one entry per URN, in first-step order). */
+/**
+ * The change set of a parsed preview: one entry per URN, in URN order. The engine runs steps concurrently, so their
+ * order (and a streamed preview's event order) differs from run to run; URN order makes the same change give the
+ * same change set, the same `--target` lists and a byte-for-byte identical report.
+ */
 export function changeSetFromPreview(stack: string, digest: PreviewDigest): ChangeSet {
   const byUrn = new Map<string, PreviewStep[]>();
   for (const step of digest.steps ?? []) byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
-  return { stack, source: "preview", resources: [...byUrn].map(([urn, steps]) => foldSteps(urn, steps)) };
+  const resources = [...byUrn]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([urn, steps]) => foldSteps(urn, steps));
+  return { stack, source: "preview", resources };
 }

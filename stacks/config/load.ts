@@ -4,11 +4,11 @@
  * `validateFleetConfig(raw)` is the pure validator. Both throw {@link FleetConfigError}, whose message lists
  * every problem as `keyfleet:fleet.<key path>: <what is wrong and what is allowed>`.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
-import type { z } from "zod";
+import { parse, YAMLError } from "yaml";
 import { expandFleet, type ConfigProblem } from "./expand.ts";
+import { toProblems } from "./issues.ts";
 import { fleetSchema } from "./schema.ts";
 import type { FleetConfig, VaultLoad } from "./types.ts";
 
@@ -32,38 +32,7 @@ export class FleetConfigError extends Error {
   }
 }
 
-/** Formats a zod issue path as `a.b[0].c`. */
-export function formatPath(segments: readonly PropertyKey[]): string {
-  let out = "";
-  for (const s of segments) out += typeof s === "number" ? `[${s}]` : out ? `.${String(s)}` : String(s);
-  return out || "(root)";
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
-  if (issue.code === "invalid_value")
-    return `invalid value; allowed: ${issue.values.map((v) => String(v)).join(" | ")}`;
-  if (issue.code === "unrecognized_keys")
-    return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (issue.code === "invalid_union") return "does not match any allowed form (see docs/iac.md)";
-  return issue.message;
-}
-
-/**
- * One issue → problems. For a union (e.g. namespaces: list | set name) the branch that got furthest (its
- * issues are not a type mismatch at the union itself) is reported with full paths, not "no form matched".
- */
-function toProblems(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): ConfigProblem[] {
-  const here = [...prefix, ...issue.path];
-  if (issue.code === "invalid_union" && issue.errors.length > 0) {
-    const deep = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
-    if (deep.length > 0) {
-      const best = deep.reduce((a, b) => (b.length < a.length ? b : a));
-      return best.flatMap((i) => toProblems(i, here));
-    }
-  }
-  return [{ path: formatPath(here), message: issueMessage(issue) }];
-}
+export { formatPath } from "./issues.ts";
 
 /**
  * Validates and expands a raw `keyfleet:fleet` value (pure, no I/O).
@@ -75,7 +44,7 @@ export function validateFleetConfig(raw: unknown, source = "input"): FleetConfig
   if (!parsed.success)
     throw new FleetConfigError(
       source,
-      parsed.error.issues.flatMap((i) => toProblems(i, [])),
+      parsed.error.issues.flatMap((i) => toProblems(i, [], raw)),
     );
   const { config, problems } = expandFleet(parsed.data);
   if (problems.length > 0) throw new FleetConfigError(source, problems);
@@ -87,10 +56,58 @@ export function stackConfigPath(stackName: string, dir: string = STACKS_DIR): st
   return path.join(dir, `Pulumi.${stackName}.yaml`);
 }
 
+/** A stack file that is missing or not valid YAML; the message names the file (and line:column) or the stacks. */
+export class StackFileError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StackFileError";
+  }
+}
+
+/** Stack names with a `Pulumi.<name>.yaml` in `dir`, sorted. */
+export function listStacks(dir: string = STACKS_DIR): string[] {
+  try {
+    return readdirSync(dir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Reads and parses a stack file. @throws StackFileError naming a missing stack or the YAML error's position. */
+function readStackDocument(stackName: string, dir: string): unknown {
+  const file = stackConfigPath(stackName, dir);
+  const relative = path.relative(process.cwd(), file);
+  const shown = relative && !relative.startsWith("..") ? relative : file;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+    const stacks = listStacks(dir);
+    throw new StackFileError(
+      `no stack "${stackName}": ${shown} does not exist; stacks: ${stacks.length ? stacks.join(", ") : "none"}`,
+      { cause: error },
+    );
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error;
+    const at = error.linePos?.[0];
+    const what = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${shown}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${what}`, {
+      cause: error,
+    });
+  }
+}
+
 /** Reads the raw `keyfleet:fleet` value of a stack file (no validation). */
 export function readRawFleet(stackName: string, dir: string = STACKS_DIR): unknown {
   const file = stackConfigPath(stackName, dir);
-  const doc = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const doc = readStackDocument(stackName, dir) as { config?: Record<string, unknown> } | null;
   const raw = doc?.config?.[FLEET_CONFIG_KEY];
   if (raw === undefined)
     throw new FleetConfigError(file, [
@@ -101,7 +118,8 @@ export function readRawFleet(stackName: string, dir: string = STACKS_DIR): unkno
 
 /**
  * Reads `stacks/Pulumi.<stack>.yaml` and validates its `keyfleet:fleet` once.
- * @throws FleetConfigError naming the file, each key path and what is allowed.
+ * @throws StackFileError for a missing stack (listing the stacks) or invalid YAML (file:line:column);
+ *   FleetConfigError naming the file, each key path and what is allowed.
  */
 export function loadFleetConfig(stackName: string, dir: string = STACKS_DIR): FleetConfig {
   return validateFleetConfig(readRawFleet(stackName, dir), stackConfigPath(stackName, dir));

@@ -13,6 +13,8 @@ export const POLL_RANGE_SECONDS = { min: 5, max: 86_400 } as const;
 /** Allowed jitter range in seconds. */
 export const JITTER_RANGE_SECONDS = { min: 0, max: 86_400 } as const;
 
+/** A Secret type: `Opaque`, or `<domain>/<name>`. */
+const SECRET_TYPE = /^[A-Za-z0-9][-A-Za-z0-9_.]*(\/[-A-Za-z0-9_.]+)?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -205,6 +207,14 @@ export const fleetSchema = z.strictObject({
       namespace: dnsLabel.default("keyfleet-system"),
       replicas: z.int().min(1).max(5).default(2),
       vaultRequestsPer10s: z.int().min(1).default(200),
+      admissionPolicies: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          deniedSecretTypes: z
+            .array(z.string().regex(SECRET_TYPE, "must be a Secret type such as example.com/api-key"))
+            .default([]),
+        })
+        .default({ enabled: true, deniedSecretTypes: [] }),
       readyTimeoutSeconds: z.int().min(10).max(3600).default(DEFAULT_READY_TIMEOUT_SECONDS),
     })
     .default({
@@ -213,6 +223,7 @@ export const fleetSchema = z.strictObject({
       namespace: "keyfleet-system",
       replicas: 2,
       vaultRequestsPer10s: 200,
+      admissionPolicies: { enabled: true, deniedSecretTypes: [] },
       readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
     }),
   namespaceSets: z.record(z.string(), z.array(namespaceSchema)).default({}),

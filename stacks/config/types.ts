@@ -190,6 +190,11 @@ export interface SyncRuntimeConfig {
   /** Per-vault request budget per 10 s each runtime enforces; default 200 (the fleet shares ~4000 per vault). */
   vaultRequestsPer10s: number;
   /**
+   * The runtime's ValidatingAdmissionPolicies (components/sync-runtime/admission.ts): `enabled` (default true) and
+   * `deniedSecretTypes` the runtime may never write besides the token types (default []).
+   */
+  admissionPolicies?: { enabled: boolean; deniedSecretTypes: string[] };
+  /**
    * Seconds `pulumi up` waits for the runtime's Deployment (and its metrics Service) to become ready before it fails
    * with the pods' status; default 300 (10-3600).
    */

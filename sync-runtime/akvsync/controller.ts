@@ -73,7 +73,7 @@ export class AkvSyncController {
 
   constructor(options: AkvSyncControllerOptions) {
     this.options = options;
-    this.logger = options.logger.child({ component: "keyfleet-akvsync" });
+    this.logger = options.logger.child({ controller: "akvsync" });
     this.kube = options.kube ?? new KubeClient(options.kubeConfig);
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });

@@ -6,6 +6,8 @@ import { planAkvSync } from "./plan.ts";
 import type { ExistingObject } from "./plan.ts";
 import { validateAkvSync } from "./validate.ts";
 import type { ValidItem } from "./types.ts";
+import { checkSourcePaths, validateSecretSync } from "../sync/secretsync.ts";
+import { validateSpc } from "../sync/spc.ts";
 
 const akv = { name: "app", namespace: "ns", uid: "uid-1" };
 const top = { keyvaultName: "kv-one", clientID: "c", tenantID: "t", serviceAccountName: "sa" };
@@ -71,13 +73,37 @@ describe("expandItem", () => {
     });
     assert.deepEqual(objectsOf(out.secretProviderClass), [
       { objectName: "pw", objectAlias: "pw", objectType: "secret", objectVersionHistory: 3 },
-      { objectName: "pw", objectAlias: "pw@abc123", objectType: "secret", objectVersion: "abc123" },
+      { objectName: "pw", objectAlias: "pw-version.abc123", objectType: "secret", objectVersion: "abc123" },
     ]);
     assert.deepEqual((out.secretSyncs[0]!.spec.secretObject as { data: unknown }).data, [
       { sourcePath: "pw/0", targetKey: "now" },
       { sourcePath: "pw/2", targetKey: "before" },
-      { sourcePath: "pw@abc123", targetKey: "pinned" },
+      { sourcePath: "pw-version.abc123", targetKey: "pinned" },
     ]);
+  });
+
+  it("generates a pinned-version compound secret the runtime (and the SecretSync CRD's patterns) accept", () => {
+    const guid = "0f0f0f0f-0000-4000-8000-000000000000";
+    const version = "0123456789abcdef0123456789abcdef";
+    const out = expandItem(
+      akv,
+      { ...top, clientID: guid, tenantID: guid },
+      {
+        ...base,
+        shape: "compound",
+        secretName: "conn",
+        secretType: "Opaque",
+        mapping: [
+          { dataKey: "now", objectKind: "secret", objectName: "p", version: 0 },
+          { dataKey: "pinned", objectKind: "secret", objectName: "p", version },
+        ],
+      },
+    );
+    const spc = validateSpc(out.secretProviderClass as never);
+    assert.ok(spc.ok, JSON.stringify(spc));
+    const sync = validateSecretSync(out.secretSyncs[0] as never);
+    assert.ok(sync.ok, JSON.stringify(sync));
+    assert.deepEqual(checkSourcePaths(sync.value, spc.value), []);
   });
 
   it("names, labels and owns every generated object deterministically", () => {

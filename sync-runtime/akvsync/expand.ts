@@ -131,6 +131,14 @@ function sourcePath(alias: string, historyCount: number, index: number): string 
   return historyCount > 1 ? `${alias}/${index}` : alias;
 }
 
+/**
+ * Alias of a pinned version of an object: a valid sourcePath under the SecretSync CRD's pattern (letters, digits,
+ * '-', '.', '_') that no Key Vault object name can take (Key Vault names never hold a '.').
+ */
+export function pinnedAlias(objectName: string, version: string): string {
+  return `${objectName}-version.${version}`;
+}
+
 type SecretData = Array<{ sourcePath: string; targetKey: string }>;
 
 /** SPC objects and Secret data layouts (one per generated Secret) of a single-object item. */
@@ -182,7 +190,7 @@ function layoutCompound(item: CompoundItem): {
         pem: seen.pem || entry.objectKind === "cert",
       });
     } else {
-      const alias = `${entry.objectName}@${entry.version}`;
+      const alias = pinnedAlias(entry.objectName, entry.version);
       const existing = pinned.get(alias);
       pinned.set(alias, {
         objectName: entry.objectName,
@@ -207,7 +215,7 @@ function layoutCompound(item: CompoundItem): {
           sourcePath: sourcePath(entry.objectName, latest.get(entry.objectName)?.count ?? 1, entry.version),
           targetKey: entry.dataKey,
         }
-      : { sourcePath: `${entry.objectName}@${entry.version}`, targetKey: entry.dataKey },
+      : { sourcePath: pinnedAlias(entry.objectName, entry.version), targetKey: entry.dataKey },
   );
   return { objects, secrets: [{ name: item.secretName, data }] };
 }

@@ -3,6 +3,7 @@
  * e.g. `spec.objects[2].mapping[0].dataKey` + ` is required`. Cross-field rules live in validate.ts.
  */
 import { z } from "zod";
+import { Pattern } from "../crds/rules.ts";
 import { SecretType } from "./constants.ts";
 import type { ValidationIssue } from "./types.ts";
 
@@ -16,7 +17,8 @@ const KV_OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const KV_VERSION_ID = /^[0-9a-zA-Z]{1,64}$/;
 /** RFC 1123 subdomain, as Kubernetes object names. */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+/** A generated SecretSync's targetKey: the SecretSync CRD's rule (crds/rules.ts). */
+const SECRET_DATA_KEY = Pattern.targetKey;
 
 type IssueInput = { input?: unknown };
 
@@ -46,7 +48,10 @@ const secretTypeValues = Object.values(SecretType);
 /** One `mapping[]` entry of a compound secret. */
 export const mappingEntrySchema = z.object(
   {
-    dataKey: requiredString(SECRET_DATA_KEY, "a Secret data key (letters, digits, '-', '_', '.')"),
+    dataKey: requiredString(
+      SECRET_DATA_KEY,
+      "a Secret data key (letters, digits, '-', '_', '.', starting and ending with a letter or digit)",
+    ),
     secretInAKV: kvObjectName.optional(),
     certInAKV: kvObjectName.optional(),
     version: z

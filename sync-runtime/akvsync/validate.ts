@@ -4,6 +4,7 @@
  * invalid ones, which Secret names they would have produced (so their previously generated objects are kept).
  */
 import { withoutUndefined } from "../../shared/objects.ts";
+import { entryPath, LABEL_VALUE_PATTERN, Limit, qualifiedNameProblem } from "../crds/rules.ts";
 import { REQUIRED_KEYS, SecretType } from "./constants.ts";
 import { DNS_SUBDOMAIN, itemSchema, parseWith, specSchema } from "./schema.ts";
 import type { ParsedItem, ParsedSpec } from "./schema.ts";
@@ -11,10 +12,6 @@ import type { MappingEntry, ValidItem, ValidationIssue, VaultObjectKind } from "
 
 /** Label/annotation key prefixes owned by the runtime; users may not set them on generated Secrets. */
 export const RESERVED_KEY_PREFIXES = ["secrets-store.sync.x-k8s.io", "keyfleet.io/"] as const;
-
-const QUALIFIED_NAME =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** An item that failed validation. */
 export interface InvalidItem {
@@ -63,16 +60,16 @@ function checkMetadataKeys(
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const [key, value] of Object.entries(map ?? {})) {
-    const path = `${at}[${JSON.stringify(key)}]`;
-    if (!QUALIFIED_NAME.test(key))
-      issues.push({ path, message: "is not a valid key (prefix/name, name ≤ 63 characters)" });
+    const path = entryPath(at, key);
+    const keyProblem = qualifiedNameProblem(key);
+    if (keyProblem) issues.push({ path, message: `is not a valid key: ${keyProblem}` });
     else if (RESERVED_KEY_PREFIXES.some((prefix) => key.startsWith(prefix))) {
       issues.push({
         path,
         message: `uses a reserved prefix (${RESERVED_KEY_PREFIXES.join(", ")}) that the runtime sets itself`,
       });
     }
-    if (isLabel && (value.length > 63 || !LABEL_VALUE.test(value))) {
+    if (isLabel && (value.length > Limit.labelValue || !LABEL_VALUE_PATTERN.test(value))) {
       issues.push({
         path,
         message: "is not a valid label value (≤ 63 characters: letters, digits, '-', '_', '.')",

@@ -12,7 +12,10 @@ import { secretSyncCrd } from "./secretsync.ts";
 export { akvSyncCrd, secretProviderClassCrd, secretSyncCrd };
 export type { CrdManifest };
 
-/** CRDs installed only when the cluster has none of that name (another engine may own them). */
+/**
+ * CRDs installed only when the cluster has none of that name (another engine may own them), or upgraded when the
+ * one there is keyfleet's own (its field manager applied it).
+ */
 export const INSTALL_IF_ABSENT: ReadonlySet<string> = new Set([secretProviderClassCrd.metadata.name]);
 
 /** All CRDs the runtime serves: SecretSync, SecretProviderClass and AKVSync (issue 4). */
@@ -27,9 +30,14 @@ export function keyfleetCrds(): CrdManifest[] {
 /** Field manager of CRD installs. */
 export const CRDS_FIELD_MANAGER = "keyfleet-crds";
 
+/** True when keyfleet's field manager applied this CRD (so keyfleet may upgrade it). */
+function appliedByKeyfleet(crd: k8s.V1CustomResourceDefinition): boolean {
+  return (crd.metadata?.managedFields ?? []).some((f) => f.manager === CRDS_FIELD_MANAGER);
+}
+
 /**
- * Installs the CRDs with server-side apply (skipping those in {@link INSTALL_IF_ABSENT} that already exist) and
- * waits until each is Established.
+ * Installs the CRDs with server-side apply (skipping those in {@link INSTALL_IF_ABSENT} that exist and are not
+ * keyfleet's) and waits until each is Established.
  * @param timeoutMs per CRD. Default 60000.
  */
 export async function installCrds(
@@ -43,8 +51,8 @@ export async function installCrds(
     const name = crd.metadata.name;
     if (INSTALL_IF_ABSENT.has(name)) {
       try {
-        await api.readCustomResourceDefinition({ name });
-        continue;
+        const existing = await api.readCustomResourceDefinition({ name });
+        if (!appliedByKeyfleet(existing)) continue;
       } catch (error) {
         if (!(error instanceof k8s.ApiException && error.code === 404)) throw error;
       }

@@ -46,6 +46,9 @@ export const secretProviderClassCrd: CrdManifest = {
       singular: "secretproviderclass",
       kind: "SecretProviderClass",
       listKind: "SecretProviderClassList",
+      // `kubectl get spc`: the short name users expect (the CSI driver's own CRD has none; keyfleet adds it only
+      // where keyfleet installs the CRD).
+      shortNames: ["spc"],
     },
     versions: [
       { name: "v1", served: true, storage: true, subresources: { status: {} }, schema },

@@ -1,14 +1,57 @@
 /**
  * The SecretSync CustomResourceDefinition (`secretsyncs.secret-sync.x-k8s.io`), compatible with the upstream
- * secrets-store-sync-controller shape. The schema enforces types, required fields and name/key patterns like
- * upstream's; the runtime validates again at read time (a CRD installed by another engine may be looser) and
- * reports anything else (duplicate keys, unknown sourcePaths, tls keys, size) on the status.
+ * secrets-store-sync-controller CRD: it refuses at admission what upstream's refuses (name/key patterns, label and
+ * annotation limits, the reserved `secrets-store.sync.x-k8s.io` prefix, duplicate `targetKey`s through a list-map
+ * keyed on `targetKey`) and defaults `type` to Opaque. The rules live in ./rules.ts; the runtime checks them again
+ * at read time (a CRD installed by another engine may be looser) and reports anything else (unknown sourcePaths,
+ * tls keys, size) on the status. keyfleet adds `status.objects`, `observedGeneration`, printer columns and the
+ * short name `ss`.
  */
 import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
+import {
+  DNS_SUBDOMAIN_SOURCE,
+  FORCE_SYNCHRONIZATION_SOURCE,
+  Limit,
+  RESERVED_METADATA_PREFIX,
+  SECRET_TYPE_SOURCE,
+  SOURCE_PATH_SOURCE,
+  TARGET_KEY_SOURCE,
+} from "./rules.ts";
 
-const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
-const SECRET_KEY = "^[-._a-zA-Z0-9]+$";
 const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
+const notReserved = (what: string) => ({
+  rule: `self.all(k, !k.startsWith('${RESERVED_METADATA_PREFIX}'))`,
+  message: `${what} keys must not start with ${RESERVED_METADATA_PREFIX}: that prefix is reserved for the controller.`,
+});
+/** Label limits (upstream's): keys up to 317 characters (253 prefix + '/' + 63 name), values up to 63. */
+const labelsSchema = {
+  ...stringMap,
+  "x-kubernetes-validations": [
+    {
+      rule: `self.all(k, size(k) <= ${Limit.metadataKey} && size(self[k]) <= ${Limit.labelValue})`,
+      message: `Label keys may have at most ${Limit.metadataKey} characters (a 253-character prefix, '/', a 63-character name) and label values at most ${Limit.labelValue}.`,
+    },
+    notReserved("Label"),
+  ],
+} as const;
+/** Annotation limits (upstream's, including its bound of 316 characters on keys): values up to 256 KiB. */
+const annotationsSchema = {
+  ...stringMap,
+  "x-kubernetes-validations": [
+    {
+      rule: `self.all(k, size(k) < ${Limit.metadataKey} && size(self[k]) <= ${Limit.annotationValue})`,
+      message: `Annotation keys may have at most ${Limit.metadataKey - 1} characters and annotation values at most ${Limit.annotationValue} (256 KiB).`,
+    },
+    notReserved("Annotation"),
+  ],
+} as const;
+const name = (description: string) => ({
+  type: "string",
+  description,
+  minLength: 1,
+  maxLength: Limit.field,
+  pattern: DNS_SUBDOMAIN_SOURCE,
+});
 
 /** The SecretSync CRD, with status subresource and printer columns. */
 export const secretSyncCrd: CrdManifest = {
@@ -49,27 +92,28 @@ export const secretSyncCrd: CrdManifest = {
                 type: "object",
                 required: ["serviceAccountName", "secretProviderClassName", "secretObject"],
                 properties: {
-                  serviceAccountName: {
-                    type: "string",
-                    description: "ServiceAccount of this namespace whose identity reads the vault.",
-                    minLength: 1,
-                    maxLength: 253,
-                  },
-                  secretProviderClassName: {
-                    type: "string",
-                    description: "SecretProviderClass of this namespace naming the vault objects.",
-                    minLength: 1,
-                    maxLength: 253,
-                  },
+                  serviceAccountName: name(
+                    "ServiceAccount of this namespace whose identity reads the vault.",
+                  ),
+                  secretProviderClassName: name(
+                    "SecretProviderClass of this namespace naming the vault objects.",
+                  ),
                   secretObject: {
                     type: "object",
                     required: ["data"],
                     properties: {
-                      type: { type: "string", description: "Secret type. Default Opaque.", maxLength: 253 },
+                      type: {
+                        type: "string",
+                        description: "Secret type. Default Opaque.",
+                        default: "Opaque",
+                        maxLength: Limit.field,
+                        pattern: SECRET_TYPE_SOURCE,
+                      },
                       data: {
                         type: "array",
                         minItems: 1,
-                        maxItems: 100,
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["targetKey"],
                         items: {
                           type: "object",
                           required: ["sourcePath", "targetKey"],
@@ -79,31 +123,34 @@ export const secretSyncCrd: CrdManifest = {
                               description:
                                 "Object alias or name, or <name>/<index> for version history (0 = newest).",
                               minLength: 1,
-                              maxLength: 253,
+                              maxLength: Limit.field,
+                              pattern: SOURCE_PATH_SOURCE,
                             },
                             targetKey: {
                               type: "string",
-                              description: "Key in the Secret.",
+                              description: "Key in the Secret (unique in data).",
                               minLength: 1,
-                              maxLength: 253,
-                              pattern: SECRET_KEY,
+                              maxLength: Limit.field,
+                              pattern: TARGET_KEY_SOURCE,
                             },
                           },
                         },
                       },
-                      labels: stringMap,
-                      annotations: stringMap,
+                      labels: labelsSchema,
+                      annotations: annotationsSchema,
                     },
                   },
                   forceSynchronization: {
                     type: "string",
                     description: "Change to force an immediate sync.",
-                    maxLength: 253,
+                    maxLength: Limit.field,
+                    pattern: FORCE_SYNCHRONIZATION_SOURCE,
                   },
                   secretSyncControllerName: {
                     type: "string",
                     description: "Engine that serves this SecretSync. Empty = the default engine.",
-                    maxLength: 253,
+                    default: "",
+                    maxLength: Limit.field,
                   },
                 },
               },
@@ -115,6 +162,7 @@ export const secretSyncCrd: CrdManifest = {
                   observedGeneration: { type: "integer", format: "int64" },
                   conditions: {
                     type: "array",
+                    maxItems: 16,
                     items: conditionSchema,
                     "x-kubernetes-list-type": "map",
                     "x-kubernetes-list-map-keys": ["type"],
@@ -137,6 +185,3 @@ export const secretSyncCrd: CrdManifest = {
     ],
   },
 };
-
-/** Pattern of ServiceAccount and SecretProviderClass names (checked at read time, reported on status). */
-export const SECRET_SYNC_NAME_PATTERN = DNS_SUBDOMAIN;

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { COMPONENT, FIELD_MANAGER, SECRET_SYNC, TOKEN_EXCHANGE_AUDIENCE } from "../constants.ts";
 import type { DesiredSecret } from "../sync/decide.ts";
-import type { SecretResource, SecretSyncStatus } from "../sync/types.ts";
-import { isNotFound, toKubeError } from "./errors.ts";
+import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "../sync/types.ts";
+import { isNotFound, sentSecretValues, toKubeError } from "./errors.ts";
 import { makeApiClient } from "./pool.ts";
 
 const APPLY = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply);
@@ -73,7 +73,9 @@ export class KubeClient {
       );
       return applied as unknown as SecretResource;
     } catch (error) {
-      throw toKubeError(`apply of Secret ${secret.metadata.namespace}/${secret.metadata.name}`, error);
+      throw toKubeError(`apply of Secret ${secret.metadata.namespace}/${secret.metadata.name}`, error, {
+        sentValues: sentSecretValues(secret.data),
+      });
     }
   }
 
@@ -115,6 +117,11 @@ export class KubeClient {
     resourceVersion?: string,
   ): Promise<string | undefined> {
     return this.writeStatus(SECRET_SYNC, namespace, name, status, FIELD_MANAGER, resourceVersion);
+  }
+
+  /** Reads a SecretSync fresh from the apiserver (not the cache), or undefined when it is gone. */
+  async readSecretSync(namespace: string, name: string): Promise<SecretSyncResource | undefined> {
+    return (await this.readObject(SECRET_SYNC, namespace, name)) as SecretSyncResource | undefined;
   }
 
   /** Server-side applies a custom object (forced: the caller decided it owns the object). */

@@ -110,7 +110,7 @@ export class RestartController {
 
   constructor(options: RestartControllerOptions) {
     this.options = options;
-    this.logger = options.logger.child({ component: RESTART_COMPONENT });
+    this.logger = options.logger.child({ controller: "restarts" });
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     const clock = options.clock ?? systemClock;

@@ -89,6 +89,7 @@ export class SecretSyncController {
         secretProviderClass: (ns, name) =>
           cacheOf(this.classes, ns)?.get(name, ns) as SecretProviderClassResource | undefined,
         secret: (ns, name) => cacheOf(this.secrets, ns)?.get(name, ns) as SecretResource | undefined,
+        classNamespaces: (name) => this.classNamespaces(name),
       },
     });
     this.queue = new WorkQueue<Work>({
@@ -173,6 +174,18 @@ export class SecretSyncController {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.queue.stop();
+  }
+
+  /** Served namespaces holding a SecretProviderClass named `name` (for "exists in another namespace" hints). */
+  private classNamespaces(name: string): string[] {
+    const found = new Set<string>();
+    for (const [scope, cache] of this.classes) {
+      const candidates = scope === "" ? cache.list() : [cache.get(name, scope)];
+      for (const spc of candidates) {
+        if (spc?.metadata?.name === name && spc.metadata.namespace) found.add(spc.metadata.namespace);
+      }
+    }
+    return [...found].sort();
   }
 
   private key(o: { metadata: { namespace?: string; name?: string } }): string {

@@ -119,6 +119,36 @@ void describe("decide", () => {
     );
     assert.equal(d.kind, "noop");
   });
+  void it("is a no-op when another field manager added a key (server-side apply keeps it)", () => {
+    const first = decide(input({}));
+    assert.ok(first.kind !== "fail");
+    const d = decide(
+      input({
+        existing: ours({ A: "1", B: "2", added: "by someone else" }),
+        previousSyncHash: first.syncHash,
+        previousForce: "",
+      }),
+    );
+    assert.equal(d.kind, "noop");
+  });
+  void it("applies once when a spec change dropped a key keyfleet wrote", () => {
+    const first = decide(input({}));
+    assert.ok(first.kind !== "fail");
+    const resource = syncResource({ secretObject: { data: [{ sourcePath: "a", targetKey: "A" }] } });
+    const onlyA = validateSecretSync({ ...resource, metadata: { ...resource.metadata, generation: 2 } });
+    assert.ok(onlyA.ok);
+    const d = decide(
+      input({
+        sync: onlyA.value,
+        outcomes: [ok("A", "1")],
+        existing: ours({ A: "1", B: "2" }),
+        previousSyncHash: first.syncHash,
+        previousForce: "",
+      }),
+    );
+    assert.ok(d.kind === "write");
+    assert.deepEqual(Object.keys(d.secret?.data ?? {}), ["A"]);
+  });
   void it("updates a changed value", () => {
     const d = decide(
       input({ existing: ours({ A: "old", B: "2" }), previousSyncHash: "x", previousForce: "" }),
@@ -191,6 +221,28 @@ void describe("decide", () => {
     const d = decide(input({ outcomes: [bad("A"), bad("B")], existing: ours({ A: "1", B: "2" }) }));
     assert.equal(d.kind, "fail");
   });
+  // "Keeps its last good value" only when there is one; before the first success, say no Secret was written.
+  const wording: Array<[string, Partial<Parameters<typeof input>[0]>, RegExp]> = [
+    ["every item fails, Secret of ours", { existing: ours({ A: "1", B: "2" }) }, /keeps its last good value/],
+    ["every item fails, first sync", {}, /^no item could be fetched; no Secret was written/],
+    [
+      "partial sync off, first sync",
+      { outcomes: [ok("A", "1"), bad("B")], partialSync: false },
+      /^partial sync is off and an item failed; no Secret was written/,
+    ],
+    [
+      "partial sync off, Secret of ours",
+      { outcomes: [ok("A", "1"), bad("B")], partialSync: false, existing: ours({ A: "1", B: "2" }) },
+      /^partial sync is off and an item failed; the Secret keeps its last good value/,
+    ],
+  ];
+  for (const [name, overrides, expected] of wording) {
+    void it(`failure wording: ${name}`, () => {
+      const d = decide(input({ outcomes: [bad("A"), bad("B")], ...overrides }));
+      assert.equal(d.kind, "fail");
+      assert.match(d.message, expected);
+    });
+  }
   void it("refuses data beyond 1 MiB naming the field", () => {
     const d = decide(input({ outcomes: [ok("A", "x".repeat(1024 * 1024)), ok("B", "2")] }));
     assert.equal(d.kind, "fail");

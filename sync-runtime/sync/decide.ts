@@ -82,13 +82,16 @@ export function desiredSecret(sync: ValidSecretSync, data: Readonly<Record<strin
   };
 }
 
-/** True when the existing Secret already matches what would be applied (pure). */
+/**
+ * True when the existing Secret already holds what would be applied (pure). Data keys keyfleet does not apply are
+ * no difference: server-side apply leaves keys another field manager added (as upstream's e2e expects), so
+ * writing again would change nothing and report a change at every poll. A key keyfleet itself applied earlier
+ * and no longer wants can only go with a spec or class change, which changes the sync hash and applies once.
+ */
 export function secretMatches(existing: SecretResource, desired: DesiredSecret): boolean {
   if ((existing.type ?? "Opaque") !== desired.type) return false;
   const have = existing.data ?? {};
-  const haveKeys = Object.keys(have);
-  if (haveKeys.length !== Object.keys(desired.data).length) return false;
-  if (haveKeys.some((k) => have[k] !== desired.data[k])) return false;
+  if (Object.entries(desired.data).some(([k, v]) => have[k] !== v)) return false;
   const labels = existing.metadata.labels ?? {};
   if (Object.entries(desired.metadata.labels).some(([k, v]) => labels[k] !== v)) return false;
   const annotations = existing.metadata.annotations ?? {};
@@ -121,6 +124,8 @@ export type Decision =
       message: string;
       /** Provider failures are retried sooner (Retry-After when the vault said). */
       retryAfterMs?: number;
+      /** Identifier-like facts of the failures (error kinds, HTTP statuses, vault/identity codes) for logs. */
+      codes?: string[];
     };
 
 /** Inputs of {@link decide}. */
@@ -167,19 +172,41 @@ function ownershipFailure(ownership: Ownership, secretName: string): FailDecisio
   return undefined;
 }
 
-/** The failure when nothing is written: all items failed, or some did with partial sync off (pure). */
-function itemsFailure(failed: readonly Failed[], succeeded: readonly Succeeded[], partialSync: boolean) {
+/**
+ * The failure when nothing is written: all items failed, or some did with partial sync off (pure). `kept` says
+ * whether a Secret of ours already holds earlier values (only then does it "keep its last good value").
+ */
+function itemsFailure(
+  failed: readonly Failed[],
+  succeeded: readonly Succeeded[],
+  partialSync: boolean,
+  kept: boolean,
+) {
   if (!failed.length || (partialSync && succeeded.length > 0)) return undefined;
   const retryAfterMs = failed
     .map((f) => f.provider?.retryAfterMs)
     .filter((v): v is number => v !== undefined)
     .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
-  const message =
-    succeeded.length === 0 ? `${Message.allFailed}: ${failureMessage(failed)}` : failureMessage(failed);
+  const summary = succeeded.length === 0 ? Message.allFailed(kept) : Message.partialSyncOff(kept);
+  const message = `${summary}: ${failureMessage(failed)}`;
+  const codes = [
+    ...new Set(
+      failed.flatMap((f) =>
+        f.provider
+          ? [
+              f.provider.kind,
+              ...(f.provider.httpStatus !== undefined ? [`HTTP ${f.provider.httpStatus}`] : []),
+              ...(f.provider.code ? [f.provider.code] : []),
+            ]
+          : [f.kind],
+      ),
+    ),
+  ];
   const decision: FailDecision = {
     kind: "fail",
     reason: failureReason(failed),
     message,
+    codes,
     retryAfterMs,
   };
   return decision;
@@ -229,7 +256,10 @@ export function decide(input: DecideInput): Decision {
   if (refused) return refused;
   const failed = outcomes.filter((o): o is Failed => !o.ok);
   const succeeded = outcomes.filter((o): o is Succeeded => o.ok);
-  const failure = itemsFailure(failed, succeeded, input.partialSync);
+  const kept =
+    (ownership.kind === "ours" || ownership.kind === "adoptable") &&
+    Object.keys(existing?.data ?? {}).length > 0;
+  const failure = itemsFailure(failed, succeeded, input.partialSync, kept);
   if (failure) return failure;
   const { data, objects } = assembleData(input, ownership, failed, succeeded);
   const size = Object.entries(data).reduce((n, [k, v]) => n + k.length + v.length, 0);

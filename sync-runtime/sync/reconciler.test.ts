@@ -1,135 +1,15 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { ManualClock } from "../../test/support/clock.ts";
 import { Reason } from "../constants.ts";
-import { createLogger } from "../logger.ts";
-import { RuntimeMetrics } from "../metrics.ts";
-import type { FetchResult, ObjectFetcher, ObjectRequest } from "../vault/types.ts";
-import type { DesiredSecret } from "./decide.ts";
-import { objectsYaml, spcResource, syncResource } from "../../test/support/sync-fixtures.ts";
-import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
 import { pkcs12Fixtures } from "../../test/support/pkcs12-fixtures.ts";
-import { Reconciler } from "./reconciler.ts";
-import type { ReconcileKube } from "./reconciler.ts";
-import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "./types.ts";
-
-/** Fake vault: name → versions (newest first), or an error kind. */
-class FakeFetcher implements ObjectFetcher {
-  values = new Map<string, string[]>();
-  /** Content type reported for an object's versions, when any. */
-  contentTypes = new Map<string, string>();
-  failing = new Set<string>();
-  /** Kind of the failures of `failing` objects. */
-  failingKind: "Unavailable" | "AccessDenied" | "CircuitOpen" = "Unavailable";
-  calls: Array<{ requests: readonly ObjectRequest[]; force: boolean }> = [];
-  async fetch(requests: readonly ObjectRequest[], options?: { force?: boolean }): Promise<FetchResult[]> {
-    this.calls.push({ requests, force: options?.force ?? false });
-    return requests.map((r) => {
-      if (this.failing.has(r.objectName))
-        return {
-          ok: false,
-          error: {
-            kind: this.failingKind,
-            message: `vault ${r.vaultName} failed (${this.failingKind}) for ${r.objectName}`,
-            httpStatus: 503,
-            retryAfterMs: 1500,
-            refusedLocally: this.failingKind === "CircuitOpen" ? true : undefined,
-          },
-        };
-      const versions = this.values.get(r.objectName);
-      if (!versions)
-        return {
-          ok: false,
-          error: { kind: "NotFound", message: `${r.objectName} not found`, httpStatus: 404 },
-        };
-      return {
-        ok: true,
-        versions: versions.map((v, index) => ({
-          index,
-          version: `ver${index}-${v.length}`,
-          id: `id/${index}`,
-          value: Buffer.from(v),
-          contentType: this.contentTypes.has(r.objectName) ? this.contentTypes.get(r.objectName) : undefined,
-        })),
-      };
-    });
-  }
-}
-
-class FakeKube implements ReconcileKube {
-  secrets = new Map<string, SecretResource>();
-  statuses: SecretSyncStatus[] = [];
-  events: Array<{ reason: string; message: string }> = [];
-  applies = 0;
-  async applySecret(s: DesiredSecret): Promise<SecretResource> {
-    this.applies++;
-    const r: SecretResource = { metadata: { ...s.metadata }, type: s.type, data: s.data };
-    this.secrets.set(`${s.metadata.namespace}/${s.metadata.name}`, r);
-    return r;
-  }
-  async readSecret(ns: string, name: string) {
-    return this.secrets.get(`${ns}/${name}`);
-  }
-  async writeSyncStatus(_ns: string, _name: string, status: SecretSyncStatus) {
-    this.statuses.push(status);
-    return "2";
-  }
-  counts: Array<{ name: string; count: number }> = [];
-  async emitEvent(_s: unknown, _t: string, reason: string, message: string) {
-    this.events.push({ reason, message });
-    return `event-${this.events.length}`;
-  }
-  async updateEventCount(_ns: string, name: string, count: number) {
-    this.counts.push({ name, count });
-    return true;
-  }
-}
-
-function setup(
-  syncSpec: Record<string, unknown>,
-  partialSync = true,
-  loadPkcs12?: () => Promise<Pkcs12Reader>,
-) {
-  const logLines: string[] = [];
-  const logger = createLogger({
-    destination: new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }) as never,
-  });
-  const fetcher = new FakeFetcher();
-  const kube = new FakeKube();
-  const sync: SecretSyncResource = syncResource(syncSpec);
-  const spc = spcResource(
-    objectsYaml([
-      "objectName: a\nobjectType: secret",
-      "objectName: b\nobjectType: secret\nobjectVersionHistory: 2",
-    ]),
-  );
-  const reconciler = new Reconciler({
-    kube,
-    fetcher,
-    metrics: new RuntimeMetrics({ processMetrics: false }),
-    logger,
-    hashKey: Buffer.alloc(32, 3),
-    partialSync,
-    controllerName: "keyfleet",
-    servesUnnamed: true,
-    clock: new ManualClock(Date.parse("2026-01-01T00:00:00Z")),
-    loadPkcs12,
-    lookup: {
-      secretSync: () => sync,
-      secretProviderClass: (_ns, name) => (name === "spc" ? spc : undefined),
-      secret: (ns, name) => kube.secrets.get(`${ns}/${name}`),
-    },
-  });
-  return { reconciler, fetcher, kube, sync, logLines };
-}
+import { setup } from "../../test/support/reconciler-harness.ts";
 
 const DATA = {
   secretObject: {
     data: [
       { sourcePath: "a", targetKey: "A" },
-      { sourcePath: "b/1", targetKey: "B_OLD" },
+      { sourcePath: "b/1", targetKey: "OLD_B" },
     ],
   },
 };
@@ -170,7 +50,7 @@ void describe("Reconciler", () => {
       Reason.createSucceeded,
     );
     assert.equal(
-      Buffer.from(kube.secrets.get("team-a/app")!.data!.B_OLD!, "base64").toString(),
+      Buffer.from(kube.secrets.get("team-a/app")!.data!.OLD_B!, "base64").toString(),
       "beta-old-value",
     );
     assert.equal(fetcher.calls[0]!.requests.length, 2);
@@ -204,7 +84,7 @@ void describe("Reconciler", () => {
     await reconciler.reconcile("team-a", "app", false);
     const secret = kube.secrets.get("team-a/app")!;
     assert.equal(Buffer.from(secret.data!.A!, "base64").toString(), "alpha2");
-    assert.equal(Buffer.from(secret.data!.B_OLD!, "base64").toString(), "b0");
+    assert.equal(Buffer.from(secret.data!.OLD_B!, "base64").toString(), "b0");
     const ready = kube.statuses.at(-1)?.conditions?.find((c) => c.type === "Ready");
     assert.equal(ready?.reason, Reason.partialSync);
     assert.match(ready?.message ?? "", /"synced":false/);

@@ -10,8 +10,8 @@ import { dateOf, systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
 import type { EventSubject } from "../kube/client.ts";
-import type { KubeError } from "../kube/errors.ts";
-import { describeError } from "../logger.ts";
+import { toKubeError } from "../kube/errors.ts";
+import { causeCodes, describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";
 import type { ObjectFetcher } from "../vault/types.ts";
 import { decide } from "./decide.ts";
@@ -22,12 +22,15 @@ import { dataFingerprint } from "./hash.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
 import { assembleItems, planNeedsPkcs12, planRequests } from "./resolve.ts";
-import { checkSourcePaths, validateSecretSync } from "./secretsync.ts";
-import { formatProblems, validateSpc } from "./spc.ts";
-import { nextStatus, readyReason, statusChanged } from "./status.ts";
+import { readInputs } from "./inputs.ts";
+import { validateSpc } from "./spc.ts";
+import { nextStatus, readyReason } from "./status.ts";
 import type { StatusOutcome } from "./status.ts";
+import { writeStatusFresh } from "./status-write.ts";
+import type { StatusWriteKube } from "./status-write.ts";
 import { outcomeHints, transitionKey } from "./transitions.ts";
 import type { EventMemory } from "./transitions.ts";
+import { writeFailureCodes, writeFailureReason } from "./write-failure.ts";
 import type {
   SecretProviderClassResource,
   SecretResource,
@@ -36,15 +39,9 @@ import type {
 } from "./types.ts";
 
 /** The Kubernetes calls a reconcile makes (KubeClient implements it; unit tests pass a fake). */
-export interface ReconcileKube extends EventKube {
+export interface ReconcileKube extends StatusWriteKube, EventKube {
   applySecret(secret: DesiredSecret): Promise<SecretResource>;
   readSecret(namespace: string, name: string): Promise<SecretResource | undefined>;
-  writeSyncStatus(
-    namespace: string,
-    name: string,
-    status: SecretSyncStatus,
-    resourceVersion?: string,
-  ): Promise<string | undefined>;
 }
 
 /** Where the reconciler reads current objects (informer caches). */
@@ -53,6 +50,8 @@ export interface ObjectLookup {
   secretProviderClass(namespace: string, name: string): SecretProviderClassResource | undefined;
   /** The managed Secret from the cache; undefined when not cached (the reconciler then reads it). */
   secret(namespace: string, name: string): SecretResource | undefined;
+  /** Served namespaces holding a SecretProviderClass of this name (diagnostics only). Default none. */
+  classNamespaces?(name: string): string[];
 }
 
 /** Options of {@link Reconciler}. */
@@ -130,21 +129,13 @@ interface SyncResult {
   exactRetryMs?: number;
   /** The failure kinds behind the outcome (transitions.ts). */
   messageClass?: string;
+  /** The cause chain's codes of a failure (logged, never a value). */
+  codes?: string[];
 }
 
 /** The retry hints of a sync, as a ReconcileResult carries them (pure). */
 function retryOf(result: SyncResult): { retryAfterMs?: number; exactRetryMs?: number } {
   return withoutUndefined({ retryAfterMs: result.retryAfterMs, exactRetryMs: result.exactRetryMs });
-}
-
-/** Maps a failed Secret write to its reason (pure). */
-export function writeFailureReason(error: KubeError): Reason {
-  if (error.status === 403 || error.status === 422 || error.status === 400) {
-    if (/admission|ValidatingAdmissionPolicy/i.test(error.message))
-      return Reason.validatingAdmissionPolicyCheckFailed;
-  }
-  if (error.status === 409) return Reason.unknownError;
-  return Reason.controllerSyncFailed;
 }
 
 /** Decodes a Secret's base64 data (for fingerprints). */
@@ -227,46 +218,19 @@ export class Reconciler {
     const memory = this.memory.get(key) ?? { failures: 0 };
     this.memory.set(key, memory);
     const sync = withOwnWrite(cached, memory);
-    let result: SyncResult;
-    try {
-      result = await this.sync(sync, memory, force);
-    } catch (error) {
-      this.o.logger.error({ secretSync: key, err: describeError(error) }, "reconcile failed unexpectedly");
-      const message = Message.internal(describeError(error).name);
-      result = {
-        outcome: { kind: "failure", reason: Reason.controllerInternalError, message },
-        written: false,
-      };
-    }
-    const { outcome, written } = result;
+    const result = await this.attempt(key, sync, memory, force);
+    const { outcome, written, codes } = result;
     const generation = sync.metadata.generation ?? 0;
-    const previous = sync.status;
-    const next = nextStatus(previous, outcome, generation, dateOf(this.clock));
-    if (statusChanged(previous, next)) {
-      try {
-        const resourceVersion = await this.o.kube.writeSyncStatus(
-          namespace,
-          name,
-          next,
-          sync.metadata.resourceVersion,
-        );
-        this.o.metrics.statusWritten(true);
-        // A quick re-run must see what we wrote, not the stale cached copy (see Memory.written).
-        memory.written = resourceVersion
-          ? { over: cached.metadata.resourceVersion, resourceVersion, status: next }
-          : undefined;
-      } catch (error) {
-        this.o.metrics.statusWritten(false);
-        throw new Error(`status write of SecretSync ${key} failed`, { cause: error });
-      }
-    }
+    const next = await this.writeStatus(key, cached, sync, memory, (prev) =>
+      nextStatus(prev, outcome, generation, dateOf(this.clock)),
+    );
     const failed = outcome.kind === "failure";
     const warning = failed || outcome.reason === Reason.partialSync;
     // The condition is the status's Ready reason (a steady refresh keeps the reason of the last change).
     const reason = readyReason(next) ?? outcome.reason;
     await this.events.report(secretSubject(sync), memory, {
       key: transitionKey(reason, result.messageClass ?? ""),
-      previousReason: readyReason(previous),
+      previousReason: readyReason(sync.status),
       reason,
       written,
       warning,
@@ -278,16 +242,74 @@ export class Reconciler {
       (performance.now() - started) / 1000,
       failed ? outcome.reason : undefined,
     );
-    this.o.logger.info(
-      { secretSync: key, reason: outcome.reason, written, force, generation },
-      failed ? "sync failed" : "sync done",
-    );
     if (failed) {
+      // Failures at warn with what a reader needs to act: the reason, the (value-free) message, the cause codes.
+      this.o.logger.warn(
+        { secretSync: key, reason: outcome.reason, message: outcome.message, codes, force, generation },
+        "sync failed",
+      );
       memory.failures += 1;
       return { kind: "failed", reason: outcome.reason, attempt: memory.failures, ...retryOf(result) };
     }
+    this.o.logger.info({ secretSync: key, reason: outcome.reason, written, force, generation }, "sync done");
     memory.failures = 0;
     return withoutUndefined({ kind: "synced", written, exactRetryMs: result.exactRetryMs });
+  }
+
+  /** One sync; an unexpected exception becomes ControllerInternalError (with its cause codes). */
+  private async attempt(
+    key: string,
+    sync: SecretSyncResource,
+    memory: Memory,
+    force: boolean,
+  ): Promise<SyncResult> {
+    try {
+      return await this.sync(sync, memory, force);
+    } catch (error) {
+      this.o.logger.error({ secretSync: key, err: describeError(error) }, "reconcile failed unexpectedly");
+      const outcome: StatusOutcome = {
+        kind: "failure",
+        reason: Reason.controllerInternalError,
+        message: Message.internal(describeError(error).name),
+      };
+      return { outcome, written: false, codes: causeCodes(error) };
+    }
+  }
+
+  /**
+   * Writes the status `next` computes (only if it changed; from a fresh read after a lost 409) and returns the
+   * status the object has now. A failed write is never swallowed: it throws and the controller retries the key.
+   */
+  private async writeStatus(
+    key: string,
+    cached: SecretSyncResource,
+    sync: SecretSyncResource,
+    memory: Memory,
+    next: (previous: SecretSyncStatus | undefined) => SecretSyncStatus,
+  ): Promise<SecretSyncStatus> {
+    let result;
+    try {
+      result = await writeStatusFresh(this.o.kube, sync, next);
+    } catch (error) {
+      this.o.metrics.statusWritten(false);
+      throw new Error(`status write of SecretSync ${key} failed`, { cause: error });
+    }
+    if (result.kind !== "written") return next(sync.status);
+    this.o.metrics.statusWritten(true);
+    // A quick re-run must see what we wrote, not the stale cached copy (see Memory.written).
+    memory.written = result.resourceVersion
+      ? {
+          over: cached.metadata.resourceVersion,
+          resourceVersion: result.resourceVersion,
+          status: result.status,
+        }
+      : undefined;
+    if (result.conflicts > 0)
+      this.o.logger.info(
+        { secretSync: key, conflicts: result.conflicts },
+        "status write lost a conflict; written again from a fresh read",
+      );
+    return result.status;
   }
 
   /** The PKCS#12 reader, loaded on first use (a failed load is retried next time). */
@@ -314,66 +336,73 @@ export class Reconciler {
     return result;
   }
 
+  /** Applies the Secret; returns the refusal (reason from the apiserver's structured answer) or undefined. */
+  private async apply(
+    secret: DesiredSecret,
+    success: Reason,
+  ): Promise<{ reason: Reason; message: string; codes: string[] } | undefined> {
+    const { namespace, name } = secret.metadata;
+    const started = performance.now();
+    try {
+      await this.o.kube.applySecret(secret);
+    } catch (error) {
+      const kubeError = toKubeError(`apply of Secret ${namespace}/${name}`, error);
+      const reason = writeFailureReason(kubeError);
+      this.o.metrics.secretWritten(namespace, reason, 0, false);
+      const message = Message.writeRefused(
+        `${namespace}/${name}`,
+        kubeError.status,
+        kubeError.statusReason,
+        kubeError.apiMessage ?? kubeError.message,
+      );
+      return { reason, message, codes: writeFailureCodes(kubeError) };
+    }
+    this.o.metrics.secretWritten(namespace, success, (performance.now() - started) / 1000, true);
+    return undefined;
+  }
+
   private async sync(sync: SecretSyncResource, memory: Memory, force: boolean): Promise<SyncResult> {
-    const fail = (reason: Reason, message: string, retry?: number) => ({
+    const fail = (reason: Reason, message: string, retry?: number, codes?: string[]) => ({
       outcome: { kind: "failure" as const, reason, message },
       written: false,
       retryAfterMs: retry,
+      codes: codes?.length ? codes : undefined,
     });
     const { namespace, name } = sync.metadata;
-    const valid = validateSecretSync(sync);
-    if (!valid.ok) return fail(Reason.userInputValidationFailed, formatProblems(valid.problems));
-    const spcResource = this.o.lookup.secretProviderClass(namespace, valid.value.secretProviderClassName);
-    if (!spcResource)
-      return fail(
-        Reason.controllerSpcError,
-        Message.spcNotFound(valid.value.secretProviderClassName, namespace),
-      );
-    const spc = this.validClass(spcResource);
-    if (!spc.ok) {
-      return fail(
-        Reason.controllerSpcError,
-        `SecretProviderClass ${namespace}/${spcResource.metadata.name}: ${formatProblems(spc.problems)}`,
-      );
-    }
-    const pathProblems = checkSourcePaths(valid.value, spc.value);
-    if (pathProblems.length) return fail(Reason.userInputValidationFailed, formatProblems(pathProblems));
-
-    const plan = planRequests(valid.value, spc.value);
+    const inputs = readInputs(sync, {
+      secretProviderClass: (ns, className) => this.o.lookup.secretProviderClass(ns, className),
+      validClass: (resource) => this.validClass(resource),
+      classNamespaces: (className) => this.o.lookup.classNamespaces?.(className) ?? [],
+    });
+    if (!inputs.ok) return fail(inputs.reason, inputs.message);
+    const { valid, spc } = inputs;
+    const plan = planRequests(valid, spc);
     const results = await this.o.fetcher.fetch(plan.requests, { force });
     const readPkcs12 = planNeedsPkcs12(plan, results) ? await this.pkcs12Reader() : undefined;
-    const outcomes = assembleItems(valid.value, plan, results, readPkcs12);
+    const outcomes = assembleItems(valid, plan, results, readPkcs12);
     const hints = outcomeHints(outcomes);
     const existing = this.o.lookup.secret(namespace, name) ?? (await this.o.kube.readSecret(namespace, name));
     const decision = decide({
-      sync: valid.value,
-      spc: spc.value,
+      sync: valid,
+      spc,
       outcomes,
       existing,
       previousObjects: sync.status?.objects ?? [],
       previousSyncHash: sync.status?.syncHash,
-      previousForce: memory.force ?? (sync.status?.syncHash ? valid.value.forceSynchronization : undefined),
+      previousForce: memory.force ?? (sync.status?.syncHash ? valid.forceSynchronization : undefined),
       partialSync: this.o.partialSync ?? true,
       hashKey: this.o.hashKey,
     });
     if (decision.kind === "fail")
-      return { ...fail(decision.reason, decision.message, decision.retryAfterMs), ...hints };
+      return { ...fail(decision.reason, decision.message, decision.retryAfterMs, decision.codes), ...hints };
     let written = false;
     if (decision.kind === "write" && decision.secret) {
-      const started = performance.now();
-      try {
-        await this.o.kube.applySecret(decision.secret);
-      } catch (error) {
-        const kubeError = error as KubeError;
-        const reason = writeFailureReason(kubeError);
-        this.o.metrics.secretWritten(namespace, reason, 0, false);
-        return fail(reason, Message.writeFailed(kubeError.status, kubeError.message));
-      }
+      const refused = await this.apply(decision.secret, decision.reason);
+      if (refused) return fail(refused.reason, refused.message, undefined, refused.codes);
       written = true;
-      this.o.metrics.secretWritten(namespace, decision.reason, (performance.now() - started) / 1000, true);
     }
-    memory.force = valid.value.forceSynchronization;
-    memory.fingerprint = dataFingerprint(this.o.hashKey, decision.data, valid.value.secretType);
+    memory.force = valid.forceSynchronization;
+    memory.fingerprint = dataFingerprint(this.o.hashKey, decision.data, valid.secretType);
     const succeeded = SUCCESS_REASONS.has(decision.reason) || decision.reason === Reason.partialSync;
     if (!succeeded)
       return fail(Reason.controllerInternalError, Message.internal(`unexpected reason ${decision.reason}`));

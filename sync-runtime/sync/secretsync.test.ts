@@ -26,7 +26,22 @@ void describe("validateSecretSync", () => {
     [
       "bad targetKey",
       { secretObject: { data: data(["a", "a key"]) } },
-      /data\[0\]\.targetKey: may hold only letters/,
+      /data\[0\]\.targetKey: must be a Secret key/,
+    ],
+    [
+      "targetKey with a version suffix (upstream admits it; it is no Secret key)",
+      { secretObject: { data: data(["a", "key/0"]) } },
+      /data\[0\]\.targetKey: must be a Secret key/,
+    ],
+    [
+      "sourcePath outside upstream's pattern",
+      { secretObject: { data: data(["a b", "A"]) } },
+      /data\[0\]\.sourcePath: must be an object alias or name/,
+    ],
+    [
+      "forceSynchronization outside upstream's pattern",
+      { forceSynchronization: "now!", secretObject: { data: data(["a", "A"]) } },
+      /spec\.forceSynchronization: may hold only/,
     ],
     [
       "duplicate targetKeys",
@@ -66,9 +81,62 @@ void describe("validateSecretSync", () => {
     [
       "managed label in labels",
       { secretObject: { data: data(["a", "A"]), labels: { "secrets-store.sync.x-k8s.io": "" } } },
-      /is set by keyfleet/,
+      /labels\["secrets-store\.sync\.x-k8s\.io"\]: uses the prefix secrets-store\.sync\.x-k8s\.io, reserved/,
+    ],
+    [
+      "reserved annotation prefix",
+      { secretObject: { data: data(["a", "A"]), annotations: { "secrets-store.sync.x-k8s.io/x": "" } } },
+      /annotations\["secrets-store\.sync\.x-k8s\.io\/x"\]: uses the prefix/,
+    ],
+    // Upstream's e2e cases: these reach the Secret write upstream and fail there; keyfleet names the field first.
+    [
+      "invalid label key",
+      { secretObject: { data: data(["a", "A"]), labels: { "invalid/key_with_invalid_characters!": "v" } } },
+      /labels\["invalid\/key_with_invalid_characters!"\]: is not a valid label key: its name/,
+    ],
+    [
+      "invalid annotation key",
+      {
+        secretObject: {
+          data: data(["a", "A"]),
+          annotations: { "my.annotation/with_invalid_characters!": "default" },
+        },
+      },
+      /annotations\["my\.annotation\/with_invalid_characters!"\]: is not a valid annotation key/,
+    ],
+    [
+      "label value over 63 characters",
+      { secretObject: { data: data(["a", "A"]), labels: { "my.label": "x".repeat(64) } } },
+      /labels\["my\.label"\]: has an invalid value: at most 63/,
+    ],
+    [
+      "label key with an upper-case prefix",
+      { secretObject: { data: data(["a", "A"]), labels: { "Example.com/x": "v" } } },
+      /its prefix \(before '\/'\) must be a DNS subdomain/,
+    ],
+    [
+      "annotations over 256 KiB together",
+      {
+        secretObject: {
+          data: data(["a", "A"]),
+          annotations: { a: "x".repeat(200_000), b: "y".repeat(70_000) },
+        },
+      },
+      /spec\.secretObject\.annotations: hold 270002 bytes together/,
     ],
   ];
+  void it("accepts valid labels and annotations, including long annotation values", () => {
+    const result = validateSecretSync(
+      syncResource({
+        secretObject: {
+          data: data(["a", "A"]),
+          labels: { "app.kubernetes.io/name": "web", team: "" },
+          annotations: { "example.com/note": "x".repeat(1000), "reloader.stakater.com/match": "true" },
+        },
+      }),
+    );
+    assert.ok(result.ok, JSON.stringify(result));
+  });
   for (const [name, spec, expected] of cases) {
     void it(`rejects ${name}`, () => {
       const result = validateSecretSync(syncResource(spec));

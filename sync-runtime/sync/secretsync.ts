@@ -3,15 +3,13 @@
  * Problems name the field path and what is allowed (reason UserInputValidationFailed).
  */
 import { z } from "zod";
-import { MANAGED_SECRET_LABEL } from "../constants.ts";
+import { annotationProblems, labelProblems, Limit, Pattern } from "../crds/rules.ts";
 import type { FieldProblem, Validated } from "./spc.ts";
 import type { SecretSyncResource, ValidSecretSync, ValidSpc } from "./types.ts";
 import { sourcePathsOf } from "./resolve.ts";
 
-/** DNS-1123 subdomain (ServiceAccount, SecretProviderClass names). */
-export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Secret data keys. */
-export const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
+/** Path of the class reference: problems there are the class's (ControllerSpcError), not the spec's. */
+export const SPC_REFERENCE_PATH = "spec.secretProviderClassName";
 /** Custom Secret types: `<domain>/<name>`. */
 export const CUSTOM_SECRET_TYPE_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9._-]+$/;
 
@@ -76,9 +74,34 @@ export function classNameOf(sync: SecretSyncResource): string {
 function checkLocalName(path: string, value: string, what: string): FieldProblem[] {
   if (crossNamespace(value))
     return [{ path, message: `must name a ${what} of the SecretSync's own namespace (no namespace prefix)` }];
-  if (!DNS_SUBDOMAIN_PATTERN.test(value) || value.length > 253)
-    return [{ path, message: "must be a DNS-1123 subdomain" }];
+  if (!Pattern.dnsSubdomain.test(value) || value.length > Limit.field)
+    return [
+      { path, message: "must be a DNS-1123 subdomain (lower-case letters, digits, '-', '.'; at most 253)" },
+    ];
   return [];
+}
+
+/** sourcePath and forceSynchronization patterns (upstream's; checked again in case the CRD is looser). */
+function checkPatterns(
+  data: ReadonlyArray<{ sourcePath: string }>,
+  force: string | undefined,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  data.forEach((item, index) => {
+    if (!Pattern.sourcePath.test(item.sourcePath) || item.sourcePath.length > Limit.field)
+      problems.push({
+        path: `spec.secretObject.data[${index}].sourcePath`,
+        message:
+          "must be an object alias or name (letters, digits, '-', '_', '.'), optionally /<version index>",
+      });
+  });
+  if (force && (!Pattern.forceSynchronization.test(force) || force.length > Limit.field))
+    problems.push({
+      path: "spec.forceSynchronization",
+      message:
+        "may hold only letters, digits, '-', '_', '.', starting and ending with a letter or digit (max 253)",
+    });
+  return problems;
 }
 
 /** The Secret type: forbidden types, known types and custom `<domain>/<name>` (pure). */
@@ -101,8 +124,13 @@ function checkTargetKeys(type: string, data: ReadonlyArray<{ targetKey: string }
   const firstIndex = new Map<string, number>();
   data.forEach((item, index) => {
     const path = `spec.secretObject.data[${index}].targetKey`;
-    if (!SECRET_KEY_PATTERN.test(item.targetKey) || item.targetKey.length > 253) {
-      problems.push({ path, message: "may hold only letters, digits, '-', '_', '.' (max 253)" });
+    const valid = Pattern.targetKey.test(item.targetKey) && item.targetKey.length <= Limit.field;
+    if (!valid) {
+      problems.push({
+        path,
+        message:
+          "must be a Secret key: letters, digits, '-', '_', '.', starting and ending with a letter or digit (max 253)",
+      });
     }
     const first = firstIndex.get(item.targetKey);
     if (first !== undefined) {
@@ -141,16 +169,14 @@ export function validateSecretSync(sync: SecretSyncResource): Validated<ValidSec
   const type = spec.secretObject.type || "Opaque";
   const problems: FieldProblem[] = [
     ...checkLocalName("spec.serviceAccountName", spec.serviceAccountName, "ServiceAccount"),
-    ...checkLocalName("spec.secretProviderClassName", spec.secretProviderClassName, "SecretProviderClass"),
+    ...checkLocalName(SPC_REFERENCE_PATH, spec.secretProviderClassName, "SecretProviderClass"),
     ...checkSecretType(type),
     ...checkTargetKeys(type, spec.secretObject.data),
+    ...checkPatterns(spec.secretObject.data, spec.forceSynchronization),
+    // Invalid Secret labels/annotations are caught here, before the write, with the field named.
+    ...labelProblems(spec.secretObject.labels ?? {}, "spec.secretObject.labels"),
+    ...annotationProblems(spec.secretObject.annotations ?? {}, "spec.secretObject.annotations"),
   ];
-  if (spec.secretObject.labels?.[MANAGED_SECRET_LABEL] !== undefined) {
-    problems.push({
-      path: `spec.secretObject.labels.${MANAGED_SECRET_LABEL}`,
-      message: "is set by keyfleet; remove it",
-    });
-  }
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,

@@ -13,12 +13,10 @@ import type {
   ValidSpc,
 } from "./types.ts";
 import type { ObjectType } from "../vault/types.ts";
+import type { FieldProblem } from "../crds/rules.ts";
 
-/** A validation problem: where and what is allowed. */
-export interface FieldProblem {
-  path: string;
-  message: string;
-}
+/** A validation problem: where and what is allowed (one type for every validator: crds/rules.ts). */
+export type { FieldProblem };
 
 /** Outcome of reading a resource: the typed value or every problem found. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };

@@ -72,6 +72,57 @@ void describe("nextStatus", () => {
     assert.equal(updated.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime, t1.toISOString());
     assert.equal(updated.lastSuccessfulSyncTime, t1.toISOString());
   });
+  // Ready=True with SecretCreated=False would tell a user the Secret is missing while it is there.
+  const noFalseWhenReady: Array<[string, () => ReturnType<typeof nextStatus>]> = [
+    [
+      "failure, then a success that found the Secret already written (its status write was lost)",
+      () => {
+        const failed = nextStatus(
+          undefined,
+          { kind: "failure", reason: Reason.providerError, message: "m" },
+          1,
+          t0,
+        );
+        return nextStatus(
+          failed,
+          success({ reason: Reason.updateNoValueChangeSucceeded, created: false }),
+          1,
+          t1,
+        );
+      },
+    ],
+    [
+      "a steady-looking status that still carries SecretCreated=False",
+      () => {
+        const ok = nextStatus(undefined, success(), 1, t0);
+        const stale = {
+          ...ok,
+          conditions: ok.conditions!.map((c) =>
+            c.type === "SecretCreated"
+              ? { ...c, status: "False" as const, reason: Reason.providerError, message: "m" }
+              : c,
+          ),
+        };
+        return nextStatus(
+          stale,
+          success({ reason: Reason.updateNoValueChangeSucceeded, synced: false, created: false }),
+          1,
+          t1,
+        );
+      },
+    ],
+  ];
+  for (const [name, run] of noFalseWhenReady) {
+    void it(`no condition stays False once Ready is True: ${name}`, () => {
+      const s = run();
+      assert.equal(readyReason(s), s.conditions?.find((c) => c.type === "Ready")?.reason);
+      assert.equal(s.conditions?.find((c) => c.type === "Ready")?.status, "True");
+      assert.deepEqual(
+        s.conditions?.filter((c) => c.status !== "True").map((c) => `${c.type}=${c.status} ${c.reason}`),
+        [],
+      );
+    });
+  }
   void it("reports PartialSync as Ready=False", () => {
     const s = nextStatus(undefined, success({ ready: false, reason: Reason.partialSync }), 1, t0);
     assert.equal(s.conditions?.find((c) => c.type === "Ready")?.status, "False");

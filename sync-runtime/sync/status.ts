@@ -47,6 +47,25 @@ export function conditionOf(status: SecretSyncStatus | undefined, type: string):
   return status?.conditions?.find((c) => c.type === type);
 }
 
+/** The status after a failure (pure): Ready=False, and SecretCreated or SecretUpdated=False with the reason. */
+function failureStatus(
+  prev: SecretSyncStatus,
+  outcome: Extract<StatusOutcome, { kind: "failure" }>,
+  generation: number,
+  now: Date,
+): SecretSyncStatus {
+  const failed = { status: "False" as const, reason: outcome.reason, message: outcome.message };
+  let conditions = setCondition(
+    prev.conditions ?? [],
+    { type: ConditionType.ready, ...failed, observedGeneration: generation },
+    now,
+  );
+  const created = conditionOf(prev, ConditionType.created);
+  const type = created?.status === "True" ? ConditionType.updated : ConditionType.created;
+  conditions = setCondition(conditions, { type, ...failed, observedGeneration: generation }, now);
+  return { ...prev, conditions, observedGeneration: generation };
+}
+
 /**
  * The next status (pure). A steady success (Ready already True, same hash, no write) returns the previous
  * status unchanged, so a no-op refresh writes nothing.
@@ -58,41 +77,18 @@ export function nextStatus(
   now: Date,
 ): SecretSyncStatus {
   const prev = previous ?? {};
+  if (outcome.kind === "failure") return failureStatus(prev, outcome, generation, now);
   let conditions = prev.conditions ?? [];
   const ready = conditionOf(prev, ConditionType.ready);
-  if (outcome.kind === "failure") {
-    conditions = setCondition(
-      conditions,
-      {
-        type: ConditionType.ready,
-        status: "False",
-        reason: outcome.reason,
-        message: outcome.message,
-        observedGeneration: generation,
-      },
-      now,
-    );
-    const created = conditionOf(prev, ConditionType.created);
-    const type = created?.status === "True" ? ConditionType.updated : ConditionType.created;
-    conditions = setCondition(
-      conditions,
-      {
-        type,
-        status: "False",
-        reason: outcome.reason,
-        message: outcome.message,
-        observedGeneration: generation,
-      },
-      now,
-    );
-    return { ...prev, conditions, observedGeneration: generation };
-  }
+  const created = conditionOf(prev, ConditionType.created);
   const steady =
     !outcome.synced &&
     prev.syncHash === outcome.syncHash &&
     ready?.status === "True" &&
     outcome.ready &&
-    ready.observedGeneration === generation;
+    ready.observedGeneration === generation &&
+    // A SecretCreated=False left by an earlier failure (or a lost status write) must not outlive the Secret.
+    created?.status === "True";
   if (steady) return prev;
   const status = outcome.ready ? "True" : "False";
   conditions = setCondition(
@@ -106,23 +102,18 @@ export function nextStatus(
     },
     now,
   );
+  // The Secret exists now: SecretCreated reports this outcome until it has once been True (the write that created
+  // it may have been another attempt's, whose status write was lost), then SecretUpdated carries each update.
+  const createdPending = outcome.created || created?.status !== "True";
   conditions = setCondition(
     conditions,
-    outcome.created
-      ? {
-          type: ConditionType.created,
-          status,
-          reason: outcome.reason,
-          message: outcome.message,
-          observedGeneration: generation,
-        }
-      : {
-          type: ConditionType.updated,
-          status,
-          reason: outcome.reason,
-          message: outcome.message,
-          observedGeneration: generation,
-        },
+    {
+      type: createdPending ? ConditionType.created : ConditionType.updated,
+      status,
+      reason: outcome.reason,
+      message: outcome.message,
+      observedGeneration: generation,
+    },
     now,
   );
   const next: SecretSyncStatus = {

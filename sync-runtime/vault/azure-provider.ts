@@ -191,7 +191,7 @@ export class AzureVaultProvider implements VaultProvider {
     version?: string,
   ): Promise<ObjectVersionRecord> {
     validateRef(ref, version);
-    const subject: MessageSubject = { ...ref, version: version || undefined };
+    const subject: MessageSubject = { ...ref, version: version || undefined, identity };
     let record: ObjectVersionRecord;
     try {
       const key = clientKey(ref.vaultName, ref.objectType, identity);
@@ -278,7 +278,7 @@ export class AzureVaultProvider implements VaultProvider {
 
   listVersions(ref: VaultObjectRef, identity: RequestIdentity): PageCursor<VersionAttributes> {
     validateRef(ref, undefined);
-    const subject: MessageSubject = { ...ref };
+    const subject: MessageSubject = { ...ref, identity };
     const clients = this.factory.clientsFor(ref.vaultName, identity);
     const settings = { maxPageSize: LIST_PAGE_SIZE };
     const open = (): AsyncIterator<SdkProperties[]> => {
@@ -303,7 +303,7 @@ export class AzureVaultProvider implements VaultProvider {
     identity: RequestIdentity,
   ): PageCursor<ListedObject> {
     validateRef({ vaultName, objectType, objectName: "listing" }, undefined);
-    const subject: MessageSubject = { vaultName, objectType };
+    const subject: MessageSubject = { vaultName, objectType, identity };
     const clients = this.factory.clientsFor(vaultName, identity);
     const settings = { maxPageSize: LIST_PAGE_SIZE };
     const open = (): AsyncIterator<SdkProperties[]> => {

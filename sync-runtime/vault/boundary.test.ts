@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { mapProviderError, parseRetryAfterMs, ServiceAccountTokenError } from "./errors.ts";
 import { derCertificateToPem, jwkToSpkiPem, NoPublicKeyError } from "./pem.ts";
-import { isLoopbackHost, validateFactoryOptions, VaultClientFactory, vaultUrlFor } from "./client-factory.ts";
+import {
+  isHostWithoutDomain,
+  validateFactoryOptions,
+  VaultClientFactory,
+  vaultUrlFor,
+} from "./client-factory.ts";
 import { ProviderErrorKind } from "./types.ts";
 
 const subject = {
@@ -168,11 +173,11 @@ void describe("client factory rules", () => {
     );
     assert.throws(() => vaultUrlFor("http://{name}.local", "kv1"), /https/);
   });
-  void it("detects loopback hosts only", () => {
-    for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "kv1.localhost", "::1", "[::1]"])
-      assert.equal(isLoopbackHost(host), true, host);
-    for (const host of ["kv1.vault.azure.net", "128.0.0.1", "localhost.example.com", "10.0.0.1"])
-      assert.equal(isLoopbackHost(host), false, host);
+  void it("skips the challenge-resource check only for hosts without a domain (loopback names, IP literals)", () => {
+    for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "kv1.localhost", "::1", "[::1]", "10.244.0.1"])
+      assert.equal(isHostWithoutDomain(host), true, host);
+    for (const host of ["kv1.vault.azure.net", "localhost.example.com", "vault.local", "10.0.0.1.nip.io"])
+      assert.equal(isHostWithoutDomain(host), false, host);
   });
   void it("validates options, naming the option", () => {
     const tokenSource = async () => "t";

@@ -9,6 +9,7 @@
  * the next request exchanges a fresh ServiceAccount assertion: the SDK and MSAL would otherwise keep a refused
  * token until it nears its own expiry.
  */
+import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { ClientAssertionCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/identity";
@@ -84,12 +85,14 @@ export function vaultUrlFor(template: string, vaultName: string): string {
   return url.toString().replace(/\/$/, "");
 }
 
-/** True for loopback hosts (127.0.0.0/8, ::1, localhost, *.localhost), where challenge-resource checks are skipped. */
-export function isLoopbackHost(hostname: string): boolean {
+/**
+ * True for hosts without a domain the SDK's challenge-resource check could compare with the challenge's resource
+ * (`vault.azure.net`): loopback names (localhost, *.localhost) and IP literals (e.g. a local vault reached from a
+ * pod through its node's address). The check is skipped for them; every vault under a domain name keeps it.
+ */
+export function isHostWithoutDomain(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host)
-  );
+  return host === "localhost" || host.endsWith(".localhost") || isIP(host) !== 0;
 }
 
 /**
@@ -227,7 +230,7 @@ export class VaultClientFactory {
       serviceVersion: KEY_VAULT_SERVICE_VERSION,
       // Retries are the fetcher's job (budget, Retry-After, breaker); the SDK must not add hidden requests.
       retryOptions: { maxRetries: 0 },
-      disableChallengeResourceVerification: isLoopbackHost(new URL(vaultUrl).hostname),
+      disableChallengeResourceVerification: isHostWithoutDomain(new URL(vaultUrl).hostname),
       additionalPolicies: [
         {
           policy: this.responsePolicy(vaultName, clientKey(vaultName, objectType, identity)),

@@ -4,6 +4,7 @@
  */
 import { ProviderErrorKind } from "./types.ts";
 import type { ProviderErrorInfo } from "./types.ts";
+import { mapIdentityError } from "./identity-errors.ts";
 import { ProviderMessage } from "./messages.ts";
 import type { MessageSubject } from "./messages.ts";
 
@@ -58,6 +59,18 @@ const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_SOCKET",
   "REQUEST_SEND_ERROR",
   "ERR_SOCKET_CONNECTION_TIMEOUT",
+]);
+
+/** Node's TLS verification failures: the vault's certificate is not trusted (or not for this host). */
+const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
 /** The shape of the SDK errors we read (RestError, AuthenticationError); everything optional. */
@@ -124,16 +137,6 @@ function safeCode(code: string | undefined): string | undefined {
   return code !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code) ? code : undefined;
 }
 
-function fromIdentityError(subject: MessageSubject, status: number | undefined): ProviderErrorInfo {
-  const kind =
-    status !== undefined && status >= 500 ? ProviderErrorKind.unavailable : ProviderErrorKind.accessDenied;
-  return {
-    kind,
-    message: ProviderMessage.tokenExchangeFailed(subject, status),
-    httpStatus: status,
-  };
-}
-
 function fromHttpStatus(
   e: SdkErrorLike,
   subject: MessageSubject,
@@ -146,12 +149,14 @@ function fromHttpStatus(
       kind: ProviderErrorKind.notFound,
       message: ProviderMessage.notFound(subject, status, code),
       httpStatus: status,
+      ...(code ? { code } : {}),
     };
   if (status === 401 || status === 403) {
     return {
       kind: ProviderErrorKind.accessDenied,
       message: ProviderMessage.accessDenied(subject, status, code),
       httpStatus: status,
+      ...(code ? { code } : {}),
     };
   }
   if (status === 429) {
@@ -208,15 +213,11 @@ function authorityStatus(error: unknown): number | undefined {
  */
 export function mapProviderError(error: unknown, subject: MessageSubject, nowMs: number): ProviderErrorInfo {
   if (error instanceof ProviderError) return error.info;
-  if (findInCauseChain(error, (e) => e.name === "ServiceAccountTokenError")) {
-    return {
-      kind: ProviderErrorKind.accessDenied,
-      message: ProviderMessage.serviceAccountTokenFailed(subject),
-    };
-  }
   const e = asErrorLike(error);
+  // A missing ServiceAccount or a refused exchange names its cause (identity-errors.ts).
+  const identity = mapIdentityError(error, subject, IDENTITY_ERROR_NAMES.has(e.name));
+  if (identity) return identity;
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
-  if (IDENTITY_ERROR_NAMES.has(e.name)) return fromIdentityError(subject, status ?? authorityStatus(error));
   const byStatus = status !== undefined ? fromHttpStatus(e, subject, status, nowMs) : undefined;
   if (byStatus) return byStatus;
   const network = findInCauseChain(
@@ -228,6 +229,17 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
     return {
       kind: ProviderErrorKind.unavailable,
       message: ProviderMessage.unavailable(subject, undefined, netCode),
+      ...(netCode ? { code: netCode } : {}),
+    };
+  }
+  // TLS trust failures are configuration, but they look like an outage from here: retried, counted by the
+  // breaker, and named so the breaker's message says it (pass the CA with --ca-file).
+  const tls = findInCauseChain(error, (x) => typeof x.code === "string" && TLS_ERROR_CODES.has(x.code));
+  if (tls && typeof tls.code === "string") {
+    return {
+      kind: ProviderErrorKind.unavailable,
+      message: ProviderMessage.tlsUntrusted(subject, tls.code),
+      code: tls.code,
     };
   }
   const name = typeof e.name === "string" && /^[A-Za-z]{1,64}$/.test(e.name) ? e.name : "error";

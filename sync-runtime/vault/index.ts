@@ -25,7 +25,7 @@ export {
   VaultClientFactory,
   DEFAULT_VAULT_URL_TEMPLATE,
   KEY_VAULT_SERVICE_VERSION,
-  isLoopbackHost,
+  isHostWithoutDomain,
   vaultUrlFor,
 } from "./client-factory.ts";
 export { VaultGuard } from "./vault-guard.ts";
@@ -111,6 +111,7 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     circuitBreaker: options.circuitBreaker,
     backoff: options.backoff,
     maxRetries: options.maxRetries,
+    vaultUrl: provider.vaultUrl ? (name: string) => provider.vaultUrl?.(name) : undefined,
     discardCredentials: (identity) => provider.discardCredentials?.(identity),
   });
   const fetcher = new CachingObjectFetcher({

@@ -74,6 +74,8 @@ export interface VaultProvider {
    * A request sent after reading this value is processed by the vault no earlier than that second.
    */
   serverTimeWatermarkSec(vaultName: string): number | undefined;
+  /** The URL a vault name maps to, for diagnostics (e.g. the circuit-breaker message). Optional. */
+  vaultUrl?(vaultName: string): string;
   /**
    * Forgets the identity's tokens (vault token and ServiceAccount assertion) so its next request exchanges a
    * fresh assertion. Called by the guard after a token was refused. Optional: providers without tokens omit it.

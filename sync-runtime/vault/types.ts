@@ -79,6 +79,8 @@ export interface ProviderErrorInfo {
   retryAfterMs?: number;
   /** HTTP status seen, when any. */
   httpStatus?: number;
+  /** The service's own error code (Key Vault `ForbiddenByRbac`, Entra `AADSTS70021`), when it gave one. */
+  code?: string;
   /**
    * For failures the runtime decided locally without asking the vault (`CircuitOpen`, or an identity paused after
    * its fresh token was refused): the vault's own last failure that led to it, so status and Events can name the

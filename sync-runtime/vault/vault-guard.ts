@@ -38,6 +38,8 @@ export interface VaultGuardOptions {
   maxRetries?: number;
   /** Drops an identity's tokens after a refusal (the provider's `discardCredentials`). Default: nothing to drop. */
   discardCredentials?: (identity: RequestIdentity) => void;
+  /** The URL of a vault, named in the circuit-breaker message. Default none. */
+  vaultUrl?: (vaultName: string) => string | undefined;
 }
 
 /** What one request is, for metrics and messages. */
@@ -86,6 +88,7 @@ export class VaultGuard {
   private readonly maxRetries: number;
   private readonly auth: AuthRecovery;
   private readonly discardCredentials: ((identity: RequestIdentity) => void) | undefined;
+  private readonly vaultUrl: (vaultName: string) => string | undefined;
   private readonly vaults = new Map<string, VaultState>();
   private readonly counts: VaultRequestStats = {
     requestsSent: 0,
@@ -109,6 +112,7 @@ export class VaultGuard {
     this.maxRetries = options.maxRetries ?? 5;
     this.auth = new AuthRecovery({ backoff: this.backoff, maxPauseMs: this.breakerOptions.cooldownMs });
     this.discardCredentials = options.discardCredentials;
+    this.vaultUrl = options.vaultUrl ?? (() => undefined);
     if (!(Number.isInteger(this.maxRetries) && this.maxRetries >= 0))
       throw new Error("maxRetries must be an integer >= 0");
     // Validate eagerly so bad options fail at construction, not on the first request.
@@ -186,7 +190,13 @@ export class VaultGuard {
       const last = state.lastFailure;
       this.refuse(label, {
         kind: ProviderErrorKind.circuitOpen,
-        message: ProviderMessage.circuitOpen(label, admission.retryAfterMs, last?.message),
+        message: ProviderMessage.circuitOpen(
+          label,
+          admission.retryAfterMs,
+          last?.message,
+          this.safeVaultUrl(label.vaultName),
+        ),
+        ...(last?.code ? { code: last.code } : {}),
         retryAfterMs: admission.retryAfterMs,
         underlying: last ? underlyingOf(last) : undefined,
       });
@@ -220,6 +230,14 @@ export class VaultGuard {
       throw error instanceof ProviderError ? error : new ProviderError(info, { cause: error });
     } finally {
       this.publishGauges(label.vaultName, state);
+    }
+  }
+
+  private safeVaultUrl(vaultName: string): string | undefined {
+    try {
+      return this.vaultUrl(vaultName);
+    } catch {
+      return undefined;
     }
   }
 

@@ -159,7 +159,11 @@ export const FAULTS: readonly Fault[] = [
       await ctx.identity.forgetClient();
       await ctx.identity.rotateSigningKey(); // cached tokens go too, so every request needs an exchange
       await ctx.rotate(3);
-      await ctx.waitForMessage(/could not obtain a Key Vault token/, SHOWN_WITHIN_MS);
+      // The status names the refusal as Entra ID would: the unknown client's AADSTS code and its client id.
+      await ctx.waitForMessage(
+        /identity exchange was refused \(AADSTS700016\): client id \S+ is not an application/,
+        SHOWN_WITHIN_MS,
+      );
     },
     end: (ctx) => ctx.identity.registerClient(),
   },

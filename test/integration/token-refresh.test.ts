@@ -161,7 +161,12 @@ void describe("refused tokens on the local stand-in", () => {
     const [first] = await layer.fetcher.fetch([req("db")], { force: true });
     assert.ok(first && !first.ok);
     assert.equal(first.error.kind, ProviderErrorKind.accessDenied);
-    assert.match(first.error.message, /could not obtain a Key Vault token/);
+    assert.match(
+      first.error.message,
+      new RegExp(
+        `identity exchange was refused \\(AADSTS700016\\): client id ${who.clientId} is not an application`,
+      ),
+    );
     assert.equal(first.error.retryAfterMs, PAUSE_BASE_MS);
     for (let i = 0; i < 20; i++) await layer.fetcher.fetch([req("db")], { force: true });
     const exchanges =

@@ -111,6 +111,19 @@ export function previewStream(
       line({ resOutputsEvent: { metadata: meta(s), planning: true } }),
     ]),
     ...policyEvents.map((p) => line({ policyEvent: p })),
+    // A mandatory violation fails the preview; the 3.276 engine then closes with a bare error line.
+    ...(policyEvents.some((p) => p.enforcementLevel === "mandatory")
+      ? [
+          line({
+            diagnosticEvent: {
+              prefix: "error: ",
+              message: "preview failed\n",
+              color: "never",
+              severity: "error",
+            },
+          }),
+        ]
+      : []),
     line({
       summaryEvent: {
         maybeCorrupt: false,

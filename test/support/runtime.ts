@@ -50,6 +50,13 @@ export interface StartRuntimeOptions {
   /** Serve health/metrics on ephemeral ports. Default true. */
   serveHttp?: boolean;
   extraControllers?: SyncRuntimeDeps["extraControllers"];
+  /**
+   * The runtime namespace exists already (a runtime running as its own ServiceAccount may not create namespaces).
+   * Default false: it is created with `kubeConfig`.
+   */
+  runtimeNamespaceExists?: boolean;
+  /** More overrides of the vault layer (e.g. a low circuit-breaker threshold). Default none. */
+  vaultWiring?: SyncRuntimeDeps["vaultWiring"];
 }
 
 /** A running in-process runtime. */
@@ -111,7 +118,7 @@ export async function startRuntime(o: StartRuntimeOptions): Promise<TestRuntime>
   ];
   const config = parseRuntimeConfig(argv, {}, "test");
   // In a cluster the SyncRuntime component creates the runtime namespace; on the proving ground we do.
-  await new KubeHelper(o.kubeConfig).ensureNamespace(config.runtimeNamespace);
+  if (!o.runtimeNamespaceExists) await new KubeHelper(o.kubeConfig).ensureNamespace(config.runtimeNamespace);
   const ca = [...new Set([o.env.vault.caFile, o.env.identity.caFile])]
     .map((f) => readFileSync(f, "utf8"))
     .join("\n");
@@ -127,6 +134,7 @@ export async function startRuntime(o: StartRuntimeOptions): Promise<TestRuntime>
             circuitBreaker: { failureThreshold: 1000, cooldownMs: 200 },
           }
         : {}),
+      ...o.vaultWiring,
     },
     ...(o.random ? { random: o.random } : {}),
     ...(o.extraControllers ? { extraControllers: o.extraControllers } : {}),

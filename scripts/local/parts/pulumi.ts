@@ -34,7 +34,7 @@ export function pulumiBuild(): BuildSpec {
 
 /**
  * Pure: the environment the CLI runs with (PATH aside: see {@link LocalPulumi.pathPrefix}): a file backend, the
- * local passphrase, no plugin downloads, no update checks.
+ * local passphrase, no plugin downloads, no update checks, no Node experimental-feature warnings.
  */
 export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string, string> {
   return {
@@ -44,6 +44,10 @@ export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // @pulumi/pulumi requires every built-in module once to serialise dynamic providers; on Node 26 that includes the
+    // experimental node:ffi, whose ExperimentalWarning would show in every update's diagnostics. (The ground's
+    // language host predates Pulumi.yaml's `nodeargs` option, so the environment carries it.)
+    NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
   };
 }
 
@@ -52,8 +56,8 @@ export function pulumiEnv(pulumiHome: string, backendDir: string): Record<string
  * it in the program's folder (`stacks/` here), and it runs @pulumi/pulumi's dynamic-provider host resolved from
  * there the way Node resolves packages (so the project's node_modules one level up is found).
  */
-function writeDynamicProviderLauncher(pathDir: string): void {
-  const file = path.join(pathDir, "pulumi-resource-pulumi-nodejs");
+function writeDynamicProviderLauncher(binDir: string): void {
+  const file = path.join(binDir, "pulumi-resource-pulumi-nodejs");
   writeFileSync(
     file,
     [
@@ -93,14 +97,16 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
     const backend = path.join(ctx.stateDir, "pulumi");
     mkdirSync(home, { recursive: true });
     mkdirSync(backend, { recursive: true });
-    // PATH gets a folder of its own with the language host and the dynamic-provider launcher only: a provider found
-    // on PATH would win over the installed plugin (and the engine warns about it).
+    // The engine looks for its bundled plugins (language host, dynamic-provider launcher) beside the CLI first. PATH
+    // gets a folder of its own with the language host only: the Kubernetes provider found on PATH would win over the
+    // installed plugin (and the engine warns about it).
     const pathDir = path.join(path.dirname(binDir), "path");
     mkdirSync(pathDir, { recursive: true });
+    rmSync(path.join(pathDir, "pulumi-resource-pulumi-nodejs"), { force: true });
     const languageHost = path.join(pathDir, "pulumi-language-nodejs");
     rmSync(languageHost, { force: true });
     symlinkSync(binaries.paths["pulumi-language-nodejs"]!, languageHost);
-    writeDynamicProviderLauncher(pathDir);
+    writeDynamicProviderLauncher(binDir);
     const env = pulumiEnv(home, backend);
     const cli = binaries.paths.pulumi!;
     installKubernetesPlugin(cli, env, binaries.paths["pulumi-resource-kubernetes"]!, ctx.progress);
@@ -108,7 +114,7 @@ export const pulumiPart: GroundPart<{ pulumi: LocalPulumi }> = {
       pulumi: {
         cli,
         binDir,
-        // The engine's folder (language host, provider launchers) and the pinned Node come first on PATH, so
+        // The language host's folder and the pinned Node come first on PATH, so
         // programs, dynamic providers and policy packs run on the project's Node.
         pathPrefix: [pathDir, path.dirname(PINNED_NODE)],
         env,

@@ -1,0 +1,362 @@
+/**
+ * The `local` stack under the real Pulumi engine on the proving ground, as a user runs it: `pulumi up` provisions the
+ * vault's seed secrets, the identity, its role assignment and federated credentials, the cluster side and the runtime
+ * (as pods on the node); the declared Secrets then hold the vault's values; with two replicas, deleting the leader's
+ * pod hands the Lease over and syncing continues with no Secret ever blanked; a second preview shows no changes;
+ * CrossGuard judges the real graph exactly as `npm run policy:check` does; `destroy` removes everything and the
+ * garbage collector takes the Secrets; and a runtime that cannot become ready fails `up` fast, saying why.
+ * Secret values are compared, never printed.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as k8s from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
+import { evaluatePolicies } from "../../policies/harness/evaluate.ts";
+import { nameOfUrn } from "../../policies/rollout/changeset.ts";
+import { digestFromEngineEvents } from "../../policies/rollout/engine-events.ts";
+import { keyfleetPolicies, PACK_ENFORCEMENT_LEVEL } from "../../policies/pack.ts";
+import { waitFor } from "../support/kube.ts";
+import { readLocalEnvironment } from "../../scripts/local/env.ts";
+import { REPO_ROOT } from "../../scripts/local/paths.ts";
+import { runPulumi, selectLocalStack } from "../../scripts/local/pulumi-run.ts";
+import { loadFleetConfig, stackConfigPath } from "../../stacks/config/load.ts";
+import { captureStack } from "../../stacks/synth/capture.ts";
+import { localInputsFrom } from "../../stacks/runtime-inputs.ts";
+import { adminCredential, localVaultClients, localVaultUrl } from "../azure-local/sdk.ts";
+
+const env = readLocalEnvironment();
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(env.kubernetes.adminKubeconfig);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+const vault = localVaultClients(
+  localVaultUrl(env.vault),
+  adminCredential(env.identity),
+  readFileSync(env.vault.caFile, "utf8"),
+).secrets;
+const fleet = loadFleetConfig("local");
+const POLICY_CONFIG = path.join(REPO_ROOT, "policies", "config.local.json");
+const ANALYZER = path.join(REPO_ROOT, "policies", "keyfleet-analyzer");
+const RUNTIME_NS = fleet.syncRuntime.namespace;
+const fingerprint = (value: string | undefined) =>
+  value === undefined ? "absent" : createHash("sha256").update(value).digest("hex").slice(0, 12);
+const work = mkdtempSync(path.join(os.tmpdir(), "kf-pulumi-"));
+
+/** The Secrets the stack declares whose items map one vault object to one key (no version history). */
+function declaredItems(): Array<{ namespace: string; secret: string; key: string; objectName: string }> {
+  const items = [];
+  for (const cluster of fleet.clusters)
+    for (const ns of cluster.namespaces)
+      for (const secret of ns.secrets)
+        for (const object of secret.objects)
+          if (!object.versionHistory || object.versionHistory <= 1)
+            items.push({
+              namespace: ns.name,
+              secret: secret.name,
+              key: object.key,
+              objectName: object.objectName,
+            });
+  return items;
+}
+
+async function secretValue(namespace: string, name: string, key: string): Promise<string | undefined> {
+  const secret = await core.readNamespacedSecret({ namespace, name }).catch(() => undefined);
+  const data = secret?.data?.[key];
+  return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+}
+
+/** A copy of the local stack's configuration with one change: a file for `--config-file`, a stacks folder for mocks. */
+function variantStack(
+  name: string,
+  change: (fleetConfig: Record<string, unknown>) => void,
+): { configFile: string; stacksDir: string } {
+  const doc = parse(readFileSync(stackConfigPath("local"), "utf8")) as { config: Record<string, unknown> };
+  change(doc.config["keyfleet:fleet"] as Record<string, unknown>);
+  const stacksDir = path.join(work, name);
+  mkdirSync(stacksDir, { recursive: true });
+  const configFile = path.join(stacksDir, "Pulumi.local.yaml");
+  writeFileSync(configFile, stringify(doc));
+  return { configFile, stacksDir };
+}
+
+/**
+ * A rule the engine could not run because a value it reads is not known before the update (e.g. the client id of an
+ * identity not created yet): Pulumi's policy SDK reports it as an advisory notice and the rule runs again, with the
+ * values, during `up`. Not a violation.
+ */
+const NOT_JUDGED_IN_PREVIEW = /^can't run policy '[^']+' from policy pack '[^']+' during preview: /;
+
+/** Violations the real engine reported in its streamed events: sorted `policy|resource name` strings. */
+function engineViolations(stream: string): string[] {
+  const { policyEvents } = digestFromEngineEvents(stream);
+  return [
+    ...new Set(
+      policyEvents
+        .filter((p) => p.enforcementLevel !== "remediate" && !NOT_JUDGED_IN_PREVIEW.test(p.message ?? ""))
+        .map((p) => `${p.policyName}|${p.resourceUrn ? nameOfUrn(p.resourceUrn) : "stack"}`),
+    ),
+  ].sort();
+}
+
+/** `pulumi preview --json` streaming engine events (the only form that carries policy events). */
+function policyPreview(extra: string[], policyConfig = POLICY_CONFIG) {
+  return runPulumi(
+    env,
+    [
+      "preview",
+      "--stack",
+      "local",
+      "--non-interactive",
+      "--json",
+      "--policy-pack",
+      ANALYZER,
+      "--policy-pack-config",
+      policyConfig,
+      ...extra,
+    ],
+    { env: { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } },
+  );
+}
+
+async function mockViolations(stacksDir?: string, policyConfig = POLICY_CONFIG): Promise<string[]> {
+  const resources = await captureStack("local", {
+    local: localInputsFrom(env),
+    runtimeBundle: "stub",
+    ...(stacksDir ? { stacksDir } : {}),
+  });
+  const violations = await evaluatePolicies(resources, {
+    policies: keyfleetPolicies,
+    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+    config: JSON.parse(readFileSync(policyConfig, "utf8")),
+  });
+  return [...new Set(violations.map((v) => `${v.policyName}|${v.resourceName ?? "stack"}`))].sort();
+}
+
+void describe("the local stack under the real Pulumi engine", () => {
+  before(async () => {
+    assert.ok(env.pulumi, "the proving ground provides the Pulumi engine");
+    assert.ok(env.node, "the proving ground runs a worker node");
+    await selectLocalStack(env);
+  });
+  after(async () => {
+    await runPulumi(env, ["destroy", "--stack", "local", "--yes", "--non-interactive"]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  void it("pulumi up provisions everything, and the runtime's pods sync the declared Secrets from the vault", async () => {
+    const up = await runPulumi(env, [
+      "up",
+      "--stack",
+      "local",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+    ]);
+    assert.equal(up.code, 0, `pulumi up failed:\n${up.stdout.slice(-3000)}\n${up.stderr.slice(-2000)}`);
+    for (const item of declaredItems()) {
+      const expected = (await vault.getSecret(item.objectName)).value;
+      await waitFor(
+        `${item.namespace}/${item.secret}[${item.key}] to hold vault object ${item.objectName} (${fingerprint(expected)})`,
+        async () =>
+          (await secretValue(item.namespace, item.secret, item.key)) === expected ? true : undefined,
+        60_000,
+      );
+    }
+    const pods = await core.listNamespacedPod({ namespace: RUNTIME_NS });
+    const ready = pods.items.filter((p) =>
+      p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    );
+    assert.equal(ready.length, fleet.syncRuntime.replicas, "every runtime replica is Ready (probes green)");
+    const slices = await discovery.listNamespacedEndpointSlice({ namespace: RUNTIME_NS });
+    const endpoints = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+    assert.equal(
+      endpoints.length,
+      fleet.syncRuntime.replicas,
+      "the metrics Service has an endpoint per replica",
+    );
+  });
+
+  void it("hands the Lease to the other replica when the leader's pod is deleted, and keeps syncing without blanking a Secret", async () => {
+    assert.ok(fleet.syncRuntime.replicas >= 2, "the local stack runs two replicas");
+    const lease = await coordination.readNamespacedLease({
+      namespace: RUNTIME_NS,
+      name: "keyfleet-sync-runtime",
+    });
+    const leader = lease.spec?.holderIdentity;
+    assert.ok(leader, "a replica holds the Lease");
+    const [item] = declaredItems();
+    const before = await secretValue(item!.namespace, item!.secret, item!.key);
+    const bad: string[] = [];
+    let sampling = true;
+    const monitor = (async () => {
+      while (sampling) {
+        const value = await secretValue(item!.namespace, item!.secret, item!.key).catch(() => "error");
+        if (value === undefined || value === "" || value === "error") bad.push(String(value));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const deletedAt = Date.now();
+    await core.deleteNamespacedPod({ namespace: RUNTIME_NS, name: leader });
+    const rotated = `rotated-${crypto.randomUUID()}`;
+    await vault.setSecret(item!.objectName, rotated);
+    const newLeader = await waitFor(
+      "another replica to take the Lease",
+      async () => {
+        const l = await coordination.readNamespacedLease({
+          namespace: RUNTIME_NS,
+          name: "keyfleet-sync-runtime",
+        });
+        return l.spec?.holderIdentity && l.spec.holderIdentity !== leader ? l.spec.holderIdentity : undefined;
+      },
+      90_000,
+    );
+    const handoverMs = Date.now() - deletedAt;
+    await waitFor(
+      "the rotation to reach the Secret under the new leader",
+      async () =>
+        (await secretValue(item!.namespace, item!.secret, item!.key)) === rotated ? true : undefined,
+      120_000,
+    );
+    const syncGapMs = Date.now() - deletedAt;
+    sampling = false;
+    await monitor;
+    assert.notEqual(newLeader, leader);
+    assert.notEqual(fingerprint(before), fingerprint(rotated));
+    assert.deepEqual(bad, [], "the Secret was never missing or empty");
+    process.stderr.write(
+      `leader failover: Lease handed over after ${handoverMs} ms; rotation synced ${syncGapMs} ms after the leader's pod was deleted\n`,
+    );
+  });
+
+  void it("a second preview shows no changes", async () => {
+    const preview = await runPulumi(env, [
+      "preview",
+      "--stack",
+      "local",
+      "--expect-no-changes",
+      "--non-interactive",
+    ]);
+    assert.equal(preview.code, 0, `preview found changes:\n${preview.stdout.slice(-3000)}`);
+  });
+
+  void it("CrossGuard judges the real graph as npm run policy:check does: local passes", async () => {
+    const preview = await policyPreview([]);
+    assert.equal(
+      preview.code,
+      0,
+      `policy preview of local failed:\n${preview.stdout.slice(-3000)}\n${preview.stderr.slice(-2000)}`,
+    );
+    assert.deepEqual(engineViolations(preview.stdout), await mockViolations());
+  });
+
+  void it("a copy polling below the pack's minimum is stopped by the rule, and the mocks agree", async () => {
+    // 1 s is below what the fleet configuration accepts: the program refuses it before any policy runs.
+    const tooFast = variantStack("poll-1s", (config) => {
+      (config.engines as Record<string, Record<string, unknown>>).bundled!.rotationPollInterval = "1s";
+    });
+    const refused = await policyPreview(["--config-file", tooFast.configFile]);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      `${refused.stdout}\n${refused.stderr}`,
+      /keyfleet:fleet\.engines\.bundled\.rotationPollInterval: out of range: 1s = 1s; allowed 5s to 86400s/,
+    );
+    // 5 s is valid configuration, but this pack's configuration asks for at least 10 s.
+    const variant = variantStack("poll-5s", (config) => {
+      (config.engines as Record<string, Record<string, unknown>>).bundled!.rotationPollInterval = "5s";
+    });
+    const policyConfig = path.join(variant.stacksDir, "policy-config.json");
+    writeFileSync(
+      policyConfig,
+      JSON.stringify({ "keyfleet-poll-interval-bounds": { minPollIntervalSeconds: 10 } }),
+    );
+    const preview = await policyPreview(["--config-file", variant.configFile], policyConfig);
+    assert.notEqual(preview.code, 0, "a mandatory violation fails the preview");
+    const engine = engineViolations(preview.stdout);
+    assert.ok(
+      engine.some((v) => v.startsWith("keyfleet-poll-interval-bounds|")),
+      `violations: ${engine.join(", ") || "none"}\n${preview.stderr.slice(-2000)}`,
+    );
+    assert.deepEqual(engine, await mockViolations(variant.stacksDir, policyConfig));
+  });
+
+  void it("a copy whose jitter is too small for its vault's limit is stopped by the rule, and the mocks agree", async () => {
+    const variant = variantStack("no-jitter", (config) => {
+      (config.engines as Record<string, Record<string, unknown>>).bundled!.jitterSeconds = 0;
+    });
+    // The ground's vault is given a small read limit: three secrets read at the same instant exceed it.
+    const policyConfig = path.join(variant.stacksDir, "policy-config.json");
+    writeFileSync(
+      policyConfig,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(POLICY_CONFIG, "utf8")),
+        "keyfleet-jitter-sufficient": { vaultLimitPer10s: 8 },
+      }),
+    );
+    const preview = await policyPreview(["--config-file", variant.configFile], policyConfig);
+    assert.notEqual(preview.code, 0, "a mandatory violation fails the preview");
+    const engine = engineViolations(preview.stdout);
+    assert.ok(
+      engine.some((v) => v.startsWith("keyfleet-jitter-sufficient|")),
+      engine.join(", "),
+    );
+    assert.deepEqual(engine, await mockViolations(variant.stacksDir, policyConfig));
+  });
+
+  void it("destroy removes everything and the garbage collector takes the Secrets", async () => {
+    const destroy = await runPulumi(env, [
+      "destroy",
+      "--stack",
+      "local",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+    ]);
+    assert.equal(destroy.code, 0, `destroy failed:\n${destroy.stdout.slice(-3000)}`);
+    for (const item of declaredItems())
+      await waitFor(
+        `Secret ${item.namespace}/${item.secret} to be gone`,
+        async () =>
+          (await core
+            .readNamespacedSecret({ namespace: item.namespace, name: item.secret })
+            .catch(() => undefined))
+            ? undefined
+            : true,
+        120_000,
+      );
+  });
+
+  void it("a runtime that cannot become ready fails up within its ready timeout, saying why", async () => {
+    // An image the node does not have and no registry can serve (the node reaches none): the pods never start.
+    const variant = variantStack("unready-runtime", (config) => {
+      Object.assign(config.syncRuntime as Record<string, unknown>, {
+        delivery: "image",
+        image: "keyfleet.local/absent:0",
+        readyTimeoutSeconds: 15,
+      });
+    });
+    const started = Date.now();
+    const up = await runPulumi(env, [
+      "up",
+      "--stack",
+      "local",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+      "--config-file",
+      variant.configFile,
+    ]);
+    const elapsedS = Math.round((Date.now() - started) / 1000);
+    assert.notEqual(up.code, 0, "up fails");
+    const output = `${up.stdout}\n${up.stderr}`;
+    assert.match(output, /local-runtime-deployment/, "the failing resource is named");
+    assert.match(output, /ErrImage|ImagePull|image/i, "the pods' problem is named");
+    // Not the provider's 10-minute default await: the stack's ready timeout (plus the rest of the update).
+    assert.ok(elapsedS < 300, `up took ${elapsedS} s`);
+    process.stderr.write(`unready runtime: up failed after ${elapsedS} s\n`);
+  });
+});
