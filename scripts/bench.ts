@@ -43,7 +43,7 @@ const kube = KubeHelper.fromFile(env.kubernetes.adminKubeconfig);
 const cleanups: Array<() => Promise<void>> = [];
 let exit = 1;
 try {
-  await installCrds(kube.kubeConfig);
+  await installCrds(kube.client);
   const azure = await openAzure(env);
   const proxy = await azure.startProxy();
   cleanups.push(() => proxy.stop());

@@ -133,7 +133,7 @@ export class SyncRuntime {
       this.servers.push(metrics);
       this.ports.metrics = metrics.port;
     }
-    if (c.installCrds) await installCrds(this.deps.kubeConfig);
+    if (c.installCrds) await installCrds(this.kube, undefined, undefined, this.clock);
     const hashKey = c.syncHashKey
       ? parseHashKey(c.syncHashKey, "--sync-hash-key")
       : await loadOrCreateHashKey(this.kube, c.runtimeNamespace);

@@ -2,8 +2,9 @@
  * Every CRD the runtime serves, for the Pulumi SyncRuntime component (`keyfleetCrds()`) and for
  * `installCrds` (tests, demo, `keyfleet run --install-crds`).
  */
-import * as k8s from "@kubernetes/client-node";
-import { setTimeout as sleep } from "node:timers/promises";
+import { systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { akvSyncCrd } from "./akvsync.ts";
 import type { CrdManifest } from "./common.ts";
 import { secretProviderClassCrd } from "./secretproviderclass.ts";
@@ -31,46 +32,39 @@ export function keyfleetCrds(): CrdManifest[] {
 export const CRDS_FIELD_MANAGER = "keyfleet-crds";
 
 /** True when keyfleet's field manager applied this CRD (so keyfleet may upgrade it). */
-function appliedByKeyfleet(crd: k8s.V1CustomResourceDefinition): boolean {
+function appliedByKeyfleet(crd: { metadata?: { managedFields?: Array<{ manager?: string }> } }): boolean {
   return (crd.metadata?.managedFields ?? []).some((f) => f.manager === CRDS_FIELD_MANAGER);
 }
 
 /**
- * Installs the CRDs with server-side apply (skipping those in {@link INSTALL_IF_ABSENT} that exist and are not
- * keyfleet's) and waits until each is Established.
+ * Installs the CRDs with server-side apply through the runtime's KubeClient (skipping those in
+ * {@link INSTALL_IF_ABSENT} that exist and are not keyfleet's) and waits until each is Established.
  * @param timeoutMs per CRD. Default 60000.
  */
 export async function installCrds(
-  kubeConfig: k8s.KubeConfig,
+  kube: KubeClient,
   crds: CrdManifest[] = keyfleetCrds(),
   timeoutMs = 60_000,
+  clock: Clock = systemClock,
 ): Promise<string[]> {
-  const api = kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
   const installed: string[] = [];
   for (const crd of crds) {
     const name = crd.metadata.name;
     if (INSTALL_IF_ABSENT.has(name)) {
-      try {
-        const existing = await api.readCustomResourceDefinition({ name });
-        if (!appliedByKeyfleet(existing)) continue;
-      } catch (error) {
-        if (!(error instanceof k8s.ApiException && error.code === 404)) throw error;
-      }
+      const existing = await kube.readCrd(name);
+      if (existing && !appliedByKeyfleet(existing)) continue;
     }
-    await api.patchCustomResourceDefinition(
-      { name, body: crd, fieldManager: CRDS_FIELD_MANAGER, force: true },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
-    );
+    await kube.applyCrd(crd, CRDS_FIELD_MANAGER);
     installed.push(name);
   }
   for (const crd of crds) {
     const name = crd.metadata.name;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.nowMs() + timeoutMs;
     for (;;) {
-      const current = await api.readCustomResourceDefinition({ name });
-      if (current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
-      await sleep(100);
+      const current = await kube.readCrd(name);
+      if (current?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (clock.nowMs() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
+      await clock.sleep(100);
     }
   }
   return installed;

@@ -1,8 +1,9 @@
 /**
- * The one wrapper over @kubernetes/client-node for the sync runtime's calls: Secret apply/read, custom objects
- * (server-side apply, guarded delete, list, status), Events, TokenRequest and Leases. Informers are in
- * informers.ts, errors in errors.ts, the shared connection pool in pool.ts. Every error leaving it is a
- * {@link KubeError} with a value-free message.
+ * The one wrapper over @kubernetes/client-node for the sync runtime's calls: Secret apply/read, objects by
+ * group/version/plural (custom resources and apps/v1 workloads: server-side apply, guarded merge patch and delete,
+ * read, list, status), CRDs, API discovery, Events, TokenRequest and Leases. Informers are in informers.ts (their
+ * kinds in kinds.ts), errors in errors.ts, the Event sink in events.ts, the shared connection pool in pool.ts.
+ * Every error leaving it is a {@link KubeError} with a value-free message.
  */
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
@@ -10,21 +11,13 @@ import { COMPONENT, FIELD_MANAGER, SECRET_SYNC, TOKEN_EXCHANGE_AUDIENCE } from "
 import type { DesiredSecret } from "../sync/decide.ts";
 import type { SecretResource, SecretSyncResource, SecretSyncStatus } from "../sync/types.ts";
 import { isNotFound, sentSecretValues, toKubeError } from "./errors.ts";
+import type { EventSubject } from "./events.ts";
 import { makeApiClient } from "./pool.ts";
 
 const APPLY = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply);
 const MERGE = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 
-/** The object an Event is about. */
-export interface EventSubject {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace: string;
-  uid?: string;
-}
-
-/** Group/version/plural of a custom resource. */
+/** Group/version/plural of a custom resource (or of any API group's resource, e.g. apps/v1 deployments). */
 export interface CustomResource {
   group: string;
   version: string;
@@ -47,6 +40,7 @@ export class KubeClient {
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly coordination: k8s.CoordinationV1Api;
+  private readonly extensions: k8s.ApiextensionsV1Api;
   private readonly instance: string;
 
   /** @param instance reportingInstance of Events. Default the host name. */
@@ -55,6 +49,7 @@ export class KubeClient {
     this.core = makeApiClient(kubeConfig, k8s.CoreV1Api);
     this.custom = makeApiClient(kubeConfig, k8s.CustomObjectsApi);
     this.coordination = makeApiClient(kubeConfig, k8s.CoordinationV1Api);
+    this.extensions = makeApiClient(kubeConfig, k8s.ApiextensionsV1Api);
     this.instance = instance;
   }
 
@@ -161,6 +156,61 @@ export class KubeClient {
     } catch (error) {
       if (isNotFound(error)) return [];
       throw toKubeError(`list of ${resource.plural} in ${namespace}`, error);
+    }
+  }
+
+  /**
+   * Merge-patches an object; a `metadata.resourceVersion` in `patch` makes the write conditional (a concurrent
+   * writer gets a {@link KubeError} with status 409). Returns the object as written.
+   */
+  async patchObject(
+    resource: CustomResource,
+    namespace: string,
+    name: string,
+    patch: object,
+    fieldManager: string,
+  ): Promise<CustomObject> {
+    try {
+      return (await this.custom.patchNamespacedCustomObject(
+        { ...resource, namespace, name, body: patch, fieldManager },
+        MERGE,
+      )) as CustomObject;
+    } catch (error) {
+      throw toKubeError(`patch of ${resource.plural} ${namespace}/${name}`, error);
+    }
+  }
+
+  /** True when the apiserver serves `resource` (API discovery of its group/version). */
+  async servesResource(resource: CustomResource): Promise<boolean> {
+    try {
+      const list = await this.custom.getAPIResources({ group: resource.group, version: resource.version });
+      return list.resources.some((r) => r.name === resource.plural);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw toKubeError(`discovery of ${resource.group}/${resource.version}`, error);
+    }
+  }
+
+  /** Reads a CustomResourceDefinition, or undefined. */
+  async readCrd(name: string): Promise<k8s.V1CustomResourceDefinition | undefined> {
+    try {
+      return await this.extensions.readCustomResourceDefinition({ name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toKubeError(`read of CustomResourceDefinition ${name}`, error);
+    }
+  }
+
+  /** Server-side applies a CustomResourceDefinition (forced). */
+  async applyCrd(crd: { metadata: { name: string } }, fieldManager: string): Promise<void> {
+    const name = crd.metadata.name;
+    try {
+      await this.extensions.patchCustomResourceDefinition(
+        { name, body: crd, fieldManager, force: true },
+        APPLY,
+      );
+    } catch (error) {
+      throw toKubeError(`apply of CustomResourceDefinition ${name}`, error);
     }
   }
 

@@ -1,7 +1,7 @@
 /**
- * The kinds the runtime's informers list and watch (see informers.ts): core Secrets, custom resources by
- * group/version/plural, and any kind given as a path and a list function (the restart controller's workloads).
- * API clients share the KubeConfig's connection pool (client.ts `makeApiClient`).
+ * The kinds the runtime's informers list (page by page) and watch (see informers.ts): core Secrets, and any
+ * resource by group/version/plural — custom resources and the restart controller's apps/v1 workloads. API clients
+ * share the KubeConfig's connection pool (pool.ts `makeApiClient`), like KubeClient's.
  */
 import * as k8s from "@kubernetes/client-node";
 import type { CustomResource } from "./client.ts";
@@ -27,7 +27,7 @@ export function secretsKind(kubeConfig: k8s.KubeConfig): WatchedKind<k8s.V1Secre
   };
 }
 
-/** A custom resource (SecretSync, SecretProviderClass, AKVSync, SecretProviderClassPodStatus). */
+/** A resource by group/version/plural (SecretSync, SecretProviderClass, AKVSync, SecretProviderClassPodStatus, apps/v1 workloads). */
 export function customKind<T extends k8s.KubernetesObject = k8s.KubernetesObject>(
   kubeConfig: k8s.KubeConfig,
   resource: CustomResource,
@@ -49,23 +49,5 @@ export function customKind<T extends k8s.KubernetesObject = k8s.KubernetesObject
             plural,
             ...page(query),
           })) as k8s.KubernetesListObject<T>,
-  };
-}
-
-/** A kind given by its watch path and an unpaged list (small lists such as workloads). */
-export function listedKind<T extends k8s.KubernetesObject>(
-  id: string,
-  path: (namespace?: string) => string,
-  list: (namespace?: string) => Promise<T[]>,
-): WatchedKind<T> {
-  return {
-    id,
-    path,
-    listPage: async (namespace) => ({
-      apiVersion: "v1",
-      kind: "List",
-      items: await list(namespace),
-      metadata: {},
-    }),
   };
 }

@@ -8,33 +8,34 @@
  * free.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { KubeClient } from "../kube/client.ts";
+import { KubeEventSink } from "../kube/events.ts";
+import type { EventSink } from "../kube/events.ts";
 import { IDENTITY_ONLY, SharedInformers } from "../kube/informers.ts";
-import { customKind, listedKind, secretsKind } from "../kube/kinds.ts";
+import { customKind, secretsKind } from "../kube/kinds.ts";
+import { describeError } from "../logger.ts";
 import { WorkQueue } from "../queue.ts";
-import { createWorkloadAdapters } from "./adapters.ts";
-import type { Workload, WorkloadAdapter } from "./adapters.ts";
 import { ChangeBatcher } from "./batcher.ts";
 import { RESTART_COMPONENT, RESTART_DEFAULTS, SPC_POD_STATUS } from "./constants.ts";
 import type { SourceChange } from "./decide.ts";
-import { KubeEventSink } from "./events.ts";
-import type { EventSink } from "./events.ts";
 import type { MountedObject } from "./fingerprint.ts";
 import { RestartMetrics } from "./metrics.ts";
 import { NamespaceRateLimiter } from "./rate-limit.ts";
 import { Restarter } from "./restarter.ts";
 import { SourceTracker } from "./sources.ts";
+import { createWorkloadAdapters } from "./workloads.ts";
+import type { Workload, WorkloadAdapter } from "./workloads.ts";
 
 /** Options of {@link RestartController}. */
 export interface RestartControllerOptions {
   /** Kubernetes client configuration. */
   kubeConfig: k8s.KubeConfig;
-  /** The runtime's Kubernetes client (Events). Default: one made from `kubeConfig`. */
+  /** The runtime's Kubernetes client (workloads, discovery, Events). Default: one made from `kubeConfig`. */
   kube?: KubeClient;
   /** The process's shared informers. Default: the controller's own (stopped with it). */
   informers?: SharedInformers;
@@ -103,6 +104,7 @@ export class RestartController {
   private readonly queue: WorkQueue<WorkloadWork>;
   private readonly restarter: Restarter;
   private sources: SourceTracker;
+  private readonly kube: KubeClient;
   private readonly informers: SharedInformers;
   private readonly ownsInformers: boolean;
   private readonly workloadCaches = new Map<string, Array<k8s.ObjectCache<k8s.KubernetesObject>>>();
@@ -114,10 +116,9 @@ export class RestartController {
     this.ownsInformers = options.informers === undefined;
     this.informers = options.informers ?? new SharedInformers(options.kubeConfig, { logger: this.logger });
     const clock = options.clock ?? systemClock;
-    const events =
-      options.events ??
-      new KubeEventSink(options.kube ?? new KubeClient(options.kubeConfig), RESTART_COMPONENT, this.logger);
-    const adapters = options.adapters ?? createWorkloadAdapters(options.kubeConfig);
+    this.kube = options.kube ?? new KubeClient(options.kubeConfig);
+    const events = options.events ?? new KubeEventSink(this.kube, RESTART_COMPONENT, this.logger);
+    const adapters = options.adapters ?? createWorkloadAdapters(this.kube);
     this.adapters = new Map(adapters.map((adapter) => [adapter.kind, adapter]));
     this.metrics = new RestartMetrics(options.registry);
     this.sources = new SourceTracker(randomBytes(32), options.versionAnnotations);
@@ -192,12 +193,10 @@ export class RestartController {
     await secrets.start();
     if (followSpcs) await this.watchPodStatuses(ns);
     for (const adapter of this.adapters.values()) {
-      const workloads = listedKind<k8s.KubernetesObject>(
-        `workloads.${adapter.kind}`,
-        (namespace) => adapter.watchPath(namespace),
-        (namespace) => adapter.list(namespace),
+      const informer = this.informers.informer(
+        customKind<k8s.KubernetesObject>(this.options.kubeConfig, adapter.resource),
+        scope,
       );
-      const informer = this.informers.informer(workloads, scope);
       const check = (object: k8s.KubernetesObject) => {
         const { namespace = "", name = "" } = object.metadata ?? {};
         this.queue.add(workloadKey(adapter.kind, namespace, name), { changes: [], check: true });
@@ -242,15 +241,13 @@ export class RestartController {
   private async spcPodStatusesServed(): Promise<boolean> {
     const follow = this.options.followSecretProviderClasses ?? "auto";
     if (follow !== "auto") return follow;
-    try {
-      const resources = await this.options.kubeConfig
-        .makeApiClient(k8s.CustomObjectsApi)
-        .getAPIResources({ group: SPC_POD_STATUS.group, version: SPC_POD_STATUS.version });
-      return resources.resources.some((r) => r.name === SPC_POD_STATUS.plural);
-    } catch {
-      this.logger.info("SecretProviderClassPodStatus API not served: file-based (CSI) restarts are off");
+    const served = await this.kube.servesResource(SPC_POD_STATUS).catch((error: unknown) => {
+      this.logger.warn({ err: describeError(error) }, "API discovery failed");
       return false;
-    }
+    });
+    if (!served)
+      this.logger.info("SecretProviderClassPodStatus API not served: file-based (CSI) restarts are off");
+    return served;
   }
 
   private async watchPodStatuses(ns: string | undefined): Promise<void> {

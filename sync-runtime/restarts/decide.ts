@@ -3,7 +3,12 @@
  * it watches changed in the batch and its pod template does not already record the hash of the current state
  * of everything it watches (so a repeated batch, a replayed event or a second controller never restarts twice).
  */
-import { RESTARTED_FOR_ANNOTATION, TriggerReason } from "./constants.ts";
+import {
+  RESTARTED_FOR_ANNOTATION,
+  ReloaderAnnotation,
+  RestartEventReason,
+  TriggerReason,
+} from "./constants.ts";
 import type { WorkloadKind } from "./constants.ts";
 import { restartHash } from "./fingerprint.ts";
 import type { HashEntry } from "./fingerprint.ts";
@@ -124,9 +129,10 @@ export function annotationProblems(
   const missing = list.namedSecrets
     .filter((name) => !secretExists(name))
     .map((name) => ({
-      annotation: "secret.reloader.stakater.com/reload",
+      annotation: ReloaderAnnotation.secretReload,
       value: name,
-      message: `secret.reloader.stakater.com/reload names Secret "${name}", which does not exist in namespace "${workload.namespace}"; the workload restarts when it appears and then changes`,
+      reason: RestartEventReason.secretNotFound,
+      message: `${ReloaderAnnotation.secretReload} names Secret "${name}", which does not exist in namespace "${workload.namespace}"; the workload restarts when it appears and then changes`,
     }));
   return [...list.problems, ...missing];
 }

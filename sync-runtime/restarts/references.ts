@@ -2,7 +2,7 @@
  * Pure: which Secrets and SecretProviderClasses a pod template references, and which of them a workload's
  * reload annotations make it watch.
  */
-import { ReloaderAnnotation, TriggerReason } from "./constants.ts";
+import { ReloaderAnnotation, RestartEventReason, TriggerReason } from "./constants.ts";
 
 /** The slice of a pod template the controller reads (core/v1 PodTemplateSpec, loosely typed). */
 export interface PodTemplateLike {
@@ -70,6 +70,8 @@ export function templateReferences(template: PodTemplateLike | undefined): Templ
 export interface AnnotationProblem {
   annotation: string;
   value: string;
+  /** The Warning's reason: a malformed value, or a named Secret that does not exist. */
+  reason: typeof RestartEventReason.invalidAnnotation | typeof RestartEventReason.secretNotFound;
   message: string;
 }
 
@@ -109,12 +111,14 @@ export function parseNameList(
       problems.push({
         annotation: annotationKey,
         value: name,
+        reason: RestartEventReason.invalidAnnotation,
         message: `${annotationKey} names "${name}": only names in the workload's own namespace can be watched (no "namespace/")`,
       });
     } else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
       problems.push({
         annotation: annotationKey,
         value: name,
+        reason: RestartEventReason.invalidAnnotation,
         message: `${annotationKey} names "${name}", which is not a valid object name`,
       });
     } else {

@@ -6,14 +6,15 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
-import { isConflict, eventTarget, workloadView } from "./adapters.ts";
-import type { Workload, WorkloadAdapter } from "./adapters.ts";
+import { isConflict } from "../kube/errors.ts";
+import type { EventSink } from "../kube/events.ts";
 import { RESTARTED_FOR_ANNOTATION, RestartEventReason, SkipReason } from "./constants.ts";
 import { annotationProblems, decideRestart, restartMessage } from "./decide.ts";
 import type { RestartCause, SourceChange, SourceLookup } from "./decide.ts";
-import type { EventSink } from "./events.ts";
 import type { RestartMetrics } from "./metrics.ts";
 import type { NamespaceRateLimiter } from "./rate-limit.ts";
+import { eventSubject, workloadView } from "./workloads.ts";
+import type { Workload, WorkloadAdapter } from "./workloads.ts";
 
 /** Collaborators of {@link Restarter}. */
 export interface RestarterOptions {
@@ -62,10 +63,7 @@ export class Restarter {
     this.reported.set(uid, new Set(problems.map((p) => p.message)));
     for (const problem of problems) {
       if (seen.has(problem.message)) continue;
-      const reason = problem.message.includes("does not exist")
-        ? RestartEventReason.secretNotFound
-        : RestartEventReason.invalidAnnotation;
-      await this.o.events.emit(eventTarget(workload), "Warning", reason, problem.message);
+      await this.o.events.emit(eventSubject(workload), "Warning", problem.reason, problem.message);
     }
   }
 
@@ -96,7 +94,9 @@ export class Restarter {
         await adapter.patchTemplateAnnotation(current, RESTARTED_FOR_ANNOTATION, decision.hash);
       } catch (error) {
         if (isConflict(error) && attempt < this.o.conflictRetries) {
-          current = await adapter.read(namespace, name);
+          const fresh = await adapter.read(namespace, name);
+          if (!fresh) return { kind: "done" }; // deleted meanwhile: nothing to restart
+          current = fresh;
           continue;
         }
         await this.failed(adapter, current, error);
@@ -128,7 +128,7 @@ export class Restarter {
       },
       "workload restarted",
     );
-    await this.o.events.emit(eventTarget(workload), "Normal", RestartEventReason.restarted, message);
+    await this.o.events.emit(eventSubject(workload), "Normal", RestartEventReason.restarted, message);
   }
 
   private async failed(adapter: WorkloadAdapter, workload: Workload, error: unknown): Promise<void> {
@@ -136,7 +136,7 @@ export class Restarter {
     this.o.metrics.errors.inc({ kind: adapter.kind });
     this.o.logger.error({ err: error, kind: adapter.kind, namespace, name }, "restart patch failed");
     await this.o.events.emit(
-      eventTarget(workload),
+      eventSubject(workload),
       "Warning",
       RestartEventReason.failed,
       `restart for changed Secrets failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -154,7 +154,7 @@ export class Restarter {
       .map((c) => `${c.source === "secret" ? "Secret" : "SecretProviderClass"} "${c.name}"`)
       .join(", ");
     await this.o.events.emit(
-      eventTarget(workload),
+      eventSubject(workload),
       "Normal",
       RestartEventReason.rateLimited,
       `restart for changed ${names} postponed by the namespace restart rate limit; retrying in ${Math.ceil(retryAfterMs / 1000)}s`,

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { dateOf } from "../clock.ts";
 import type { Clock } from "../clock.ts";
-import type { EventSubject } from "../kube/client.ts";
+import type { EventSubject } from "../kube/events.ts";
 import { eventAction } from "./transitions.ts";
 import type { EventInput, EventMemory } from "./transitions.ts";
 

@@ -9,7 +9,7 @@ import { withoutUndefined } from "../../shared/objects.ts";
 import { dateOf, systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";
-import type { EventSubject } from "../kube/client.ts";
+import type { EventSubject } from "../kube/events.ts";
 import { toKubeError } from "../kube/errors.ts";
 import { causeCodes, describeError } from "../logger.ts";
 import type { RuntimeMetrics } from "../metrics.ts";

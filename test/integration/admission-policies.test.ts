@@ -51,7 +51,7 @@ async function refusal(
 
 void describe("admission policies (real kube-apiserver)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("vap");
     const clientId = await azure.registerWorkload(ns, "app-sa");

@@ -13,6 +13,7 @@ import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { AkvSyncController } from "../../sync-runtime/akvsync/controller.ts";
+import { KubeClient } from "../../sync-runtime/kube/client.ts";
 import { RESOURCES } from "../../sync-runtime/akvsync/constants.ts";
 import {
   akvSyncCrd,
@@ -138,7 +139,7 @@ async function writeSyncStatus(name: string, ok: boolean, reason: string, messag
 }
 
 before(async () => {
-  await installCrds(kc, [secretSyncCrd, secretProviderClassCrd, akvSyncCrd]);
+  await installCrds(new KubeClient(kc), [secretSyncCrd, secretProviderClassCrd, akvSyncCrd]);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   controller = new AkvSyncController({
     kubeConfig: kc,

@@ -46,7 +46,7 @@ async function akvStatus(name: string): Promise<AkvStatus | undefined> {
 
 void describe("AKVSync end to end (runtime with AKVSync + restart controllers, local vault)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("akv-e2e", ["akv-sa"]);
     rt = await startRuntime({

@@ -154,7 +154,7 @@ before(async () => {
   ground = await startProvingGround({ stateDir, reuse: false, progress: new Progress("faults") });
   env = ground.env;
   kube = KubeHelper.fromFile(env.kubernetes.adminKubeconfig);
-  await installCrds(kube.kubeConfig);
+  await installCrds(kube.client);
   admin = AzureLocalAdminClient.fromLocalIdentity(env.identity);
   const caPem = readFileSync(env.vault.caFile, "utf8");
   // A fresh admin token per request: the suite rolls the signing key over and restarts the stand-in.

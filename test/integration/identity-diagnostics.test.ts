@@ -36,7 +36,7 @@ const sync = (serviceAccountName: string, secretProviderClassName: string) => ({
 
 void describe("identity and vault diagnostics (proving ground)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     admin = AzureLocalAdminClient.fromLocalIdentity(env.identity);
     ns = await kube.namespace("ident", ["app-sa", "other-sa", "aud-sa"]);

@@ -8,8 +8,9 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
-import { DeploymentAdapter, createWorkloadAdapters } from "../../sync-runtime/restarts/adapters.ts";
-import type { Workload } from "../../sync-runtime/restarts/adapters.ts";
+import { KubeClient } from "../../sync-runtime/kube/client.ts";
+import { WorkloadAdapter, createWorkloadAdapters } from "../../sync-runtime/restarts/workloads.ts";
+import type { Workload } from "../../sync-runtime/restarts/workloads.ts";
 import type { RestartController } from "../../sync-runtime/restarts/controller.ts";
 import {
   kc,
@@ -181,9 +182,9 @@ describe("restart safety", () => {
       { containers: [container({ envFrom: [{ secretRef: { name: "token" } }] })] },
     );
     let interfered = 0;
-    const base = new DeploymentAdapter(kc);
+    const base = new WorkloadAdapter(new KubeClient(kc), "Deployment");
     // Another writer changes the Deployment between the decision and the patch, once.
-    const racing = Object.assign(Object.create(base) as DeploymentAdapter, {
+    const racing = Object.assign(Object.create(base) as WorkloadAdapter, {
       patchTemplateAnnotation: async (workload: Workload, key: string, value: string) => {
         if (interfered++ === 0) {
           await apps.patchNamespacedDeployment(
@@ -194,7 +195,9 @@ describe("restart safety", () => {
         return base.patchTemplateAnnotation(workload, key, value);
       },
     });
-    const adapters = createWorkloadAdapters(kc).map((a) => (a.kind === "Deployment" ? racing : a));
+    const adapters = createWorkloadAdapters(new KubeClient(kc)).map((a) =>
+      a.kind === "Deployment" ? racing : a,
+    );
     const { controller } = await controllerFor(ns, { adapters });
     await update(ns, "token", { stringData: { value: "two" } }, [controller]);
     await controller.flush();

@@ -24,7 +24,7 @@ let ns = "";
 
 void describe("runtime composition (all controllers, shared informers)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     ns = await kube.namespace("kf-compose", []);
     await kube.core.createNamespacedSecret({
       namespace: ns,

@@ -47,7 +47,7 @@ const conditions = async (name: string) =>
 
 void describe("status writes that lose a conflict (real kube-apiserver)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("conflict");
     clientId = await azure.registerWorkload(ns, "app-sa");

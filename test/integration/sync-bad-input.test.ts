@@ -31,7 +31,7 @@ const good = (extra: Record<string, unknown> = {}) => ({
 
 void describe("bad input (real apiserver + runtime)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("sync-bad");
     clientId = await azure.registerWorkload(ns, "app-sa");

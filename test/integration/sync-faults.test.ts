@@ -51,7 +51,7 @@ async function keepsLastGood(name: string): Promise<void> {
 
 void describe("vault faults (proxy) and identity isolation", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     proxy = await azure.startProxy();
     ns = await kube.namespace("sync-flt");

@@ -18,7 +18,7 @@ const running: TestRuntime[] = [];
 
 void describe("sync runtime operations", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     namespace = await kube.namespace("sync-ops");
     runtimeNamespace = await kube.namespace("sync-ops-system", []);
   });

@@ -67,7 +67,7 @@ async function tlsOf(secretName: string) {
 
 void describe("PKCS#12 certificates (real apiserver + local vault)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("sync-p12");
     clientId = await azure.registerWorkload(ns, "app-sa");

@@ -41,7 +41,7 @@ async function spc(className: string, objects: Parameters<typeof objectsParamete
 
 void describe("SecretSync reconcile (real apiserver + local vault)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("sync-rec");
     clientId = await azure.registerWorkload(ns, "app-sa");

@@ -59,7 +59,7 @@ const eventReasons = async (namespace: string, name: string) =>
 
 void describe("upstream resync scenarios (keyfleet's runtime, real kube-apiserver)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("resync", ["e2e-sa"]);
     open = await kube.namespace("resync-open", ["e2e-sa"]);

@@ -70,7 +70,7 @@ async function admissionRefusal(
 
 void describe("upstream e2e scenarios (keyfleet's runtime, real kube-apiserver)", () => {
   before(async () => {
-    await installCrds(kube.kubeConfig);
+    await installCrds(kube.client);
     azure = await openAzure(env);
     ns = await kube.namespace("e2e", ["e2e-sa"]);
     open = await kube.namespace("e2e-open", ["e2e-sa"]);

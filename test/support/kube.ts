@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
+import { KubeClient } from "../../sync-runtime/kube/client.ts";
 import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../sync-runtime/constants.ts";
 import type { SecretSyncStatus } from "../../sync-runtime/sync/types.ts";
 
@@ -40,11 +41,14 @@ export class KubeHelper {
   readonly kubeConfig: k8s.KubeConfig;
   readonly core: k8s.CoreV1Api;
   readonly custom: k8s.CustomObjectsApi;
+  /** The runtime's own client over the same kubeconfig (e.g. for `installCrds`). */
+  readonly client: KubeClient;
 
   constructor(kubeConfig: k8s.KubeConfig) {
     this.kubeConfig = kubeConfig;
     this.core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.client = new KubeClient(kubeConfig);
   }
 
   /** Loads a kubeconfig file. */

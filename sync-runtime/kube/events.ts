@@ -1,12 +1,14 @@
 /**
- * Writes core/v1 Events on objects. Messages must already be value-free (callers pass names and versions only).
- * A failed Event write is logged and never fails the caller: Events are best-effort in Kubernetes too.
+ * Events on objects, through the runtime's KubeClient. Messages must already be value-free (callers pass names and
+ * versions only; KubeClient.emitEvent caps their length). A failed Event write is logged and never fails the
+ * caller: Events are best-effort in Kubernetes too. The SecretSync controller folds repeats into one Event on top
+ * of this (sync/events.ts); the AKVSync and restart controllers write through {@link KubeEventSink}.
  */
 import type { Logger } from "pino";
-import type { KubeClient } from "../kube/client.ts";
+import type { KubeClient } from "./client.ts";
 
 /** The object an Event is about. */
-export interface EventTarget {
+export interface EventSubject {
   apiVersion: string;
   kind: string;
   name: string;
@@ -16,10 +18,9 @@ export interface EventTarget {
 
 /** Records Events. */
 export interface EventSink {
-  emit(target: EventTarget, type: "Normal" | "Warning", reason: string, message: string): Promise<void>;
+  emit(subject: EventSubject, type: "Normal" | "Warning", reason: string, message: string): Promise<void>;
 }
 
-/** Kubernetes limits an Event message to 1 KiB in events.k8s.io; keep ours well inside. */
 /** Events through the runtime's KubeClient, from one component; a failed write is logged, never thrown. */
 export class KubeEventSink implements EventSink {
   private readonly kube: KubeClient;
@@ -34,15 +35,15 @@ export class KubeEventSink implements EventSink {
   }
 
   async emit(
-    target: EventTarget,
+    subject: EventSubject,
     type: "Normal" | "Warning",
     reason: string,
     message: string,
   ): Promise<void> {
-    const written = await this.kube.emitEvent(target, type, reason, message, this.component);
+    const written = await this.kube.emitEvent(subject, type, reason, message, this.component);
     if (!written)
       this.logger.warn(
-        { kind: target.kind, name: target.name, namespace: target.namespace, reason },
+        { kind: subject.kind, name: subject.name, namespace: subject.namespace, reason },
         "event write failed",
       );
   }
