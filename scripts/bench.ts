@@ -18,7 +18,7 @@ import { KubeClient } from "../sync-runtime/kube/client.ts";
 import { createTokenSource } from "../sync-runtime/identity.ts";
 import { OneGetPerItemFetcher } from "../test/support/one-get-per-item-fetcher.ts";
 import type { ObjectRequest } from "../sync-runtime/vault/types.ts";
-import { createVaultFetcher } from "../sync-runtime/vault-wiring.ts";
+import { createVaultLayer } from "../sync-runtime/vault/index.ts";
 import { readFileSync } from "node:fs";
 
 const log = (m: string) => process.stderr.write(`[bench +${(performance.now() / 1000).toFixed(0)}s] ${m}\n`);
@@ -122,7 +122,7 @@ try {
   // The upstream behaviour on the same set, counted at the same proxy: one GET per item per SecretSync.
   const kubeClient = new KubeClient(kube.kubeConfig, "bench");
   const upstream = new OneGetPerItemFetcher(
-    createVaultFetcher({
+    createVaultLayer({
       tokenSource: createTokenSource(kubeClient),
       vaultUrls: { [env.vault.vaultName]: proxy.url },
       authorityHost: env.identity.authorityHost,

@@ -165,7 +165,7 @@ function engineSpec(c: ClusterConfig, inputs: ProgramInputs, bundle: () => strin
             ? { bundle: bundle(), nodeImage: groundImage, imagePullPolicy: "Never" }
             : { bundle: bundle(), nodeImage: rt.nodeImage },
       settings: { ...c.sync, vaultRequestsPer10s: rt.vaultRequestsPer10s },
-      ...(rt.admissionPolicies ? { admissionPolicies: rt.admissionPolicies } : {}),
+      admissionPolicies: rt.admissionPolicies,
       env: onGround ? inputs.local!.runtimeEnv : {},
       readyTimeoutSeconds: rt.readyTimeoutSeconds,
     },

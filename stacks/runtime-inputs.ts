@@ -8,6 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import type { CrdManifest } from "../components/sync-runtime/index.ts";
+import { RuntimeEnv } from "../shared/vocabulary.ts";
 import { readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
 import type { LocalInputs } from "./program.ts";
 
@@ -81,13 +82,13 @@ export function localInputsFrom(env: LocalEnvironment): LocalInputs {
     // The runtime's own option names (sync-runtime/options.ts): explicit URL per vault, token authority, CA.
     runtimeEnv: node
       ? {
-          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${node.endpoints.vaultUrl}`,
-          AZURE_AUTHORITY_HOST: node.endpoints.authorityHost,
-          KEYFLEET_CA_FILE: node.podCaFile,
+          [RuntimeEnv.vaultUrls]: `${env.vault.vaultName}=${node.endpoints.vaultUrl}`,
+          [RuntimeEnv.authorityHost]: node.endpoints.authorityHost,
+          [RuntimeEnv.caFile]: node.podCaFile,
         }
       : {
-          KEYFLEET_VAULT_URLS: `${env.vault.vaultName}=${env.vault.url}`,
-          AZURE_AUTHORITY_HOST: env.identity.authorityHost,
+          [RuntimeEnv.vaultUrls]: `${env.vault.vaultName}=${env.vault.url}`,
+          [RuntimeEnv.authorityHost]: env.identity.authorityHost,
         },
     nodeImage: node ? node.images.node : undefined,
     kubernetesProviderVersion: env.pulumi
@@ -110,7 +111,7 @@ export const PLACEHOLDER_LOCAL_INPUTS: LocalInputs = {
   ground: ".keyfleet/local/env.json",
   serviceAccountIssuer: "https://127.0.0.1:6443",
   runtimeEnv: {
-    KEYFLEET_VAULT_URLS: "local=https://127.0.0.1:8443",
-    AZURE_AUTHORITY_HOST: "https://127.0.0.1:8444",
+    [RuntimeEnv.vaultUrls]: "local=https://127.0.0.1:8443",
+    [RuntimeEnv.authorityHost]: "https://127.0.0.1:8444",
   },
 };

@@ -1,28 +1,16 @@
 /**
- * Every API name, label, condition type, reason and message template the SecretSync reconciler writes.
- * docs/sync-runtime.md is written from this file; change both together.
+ * Every condition type, reason and message template the SecretSync reconciler writes, and the names it shares with
+ * the rest of keyfleet (from shared/vocabulary.ts). The reason tables of README.md, docs/sync-runtime.md and
+ * docs/troubleshooting.md are tested against these constants (docs.test.ts).
  */
+import { MANAGED_SECRET_LABEL } from "../shared/vocabulary.ts";
 
-/** SecretSync API group/version/kind/plural (upstream secrets-store-sync-controller shape). */
-export const SECRET_SYNC = {
-  group: "secret-sync.x-k8s.io",
-  version: "v1alpha1",
-  apiVersion: "secret-sync.x-k8s.io/v1alpha1",
-  kind: "SecretSync",
-  plural: "secretsyncs",
-} as const;
-
-/** SecretProviderClass API group/version/kind/plural (CSI driver shape). */
-export const SECRET_PROVIDER_CLASS = {
-  group: "secrets-store.csi.x-k8s.io",
-  version: "v1",
-  apiVersion: "secrets-store.csi.x-k8s.io/v1",
-  kind: "SecretProviderClass",
-  plural: "secretproviderclasses",
-} as const;
-
-/** Label every managed Secret carries; a Secret without it is never adopted. */
-export const MANAGED_SECRET_LABEL = "secrets-store.sync.x-k8s.io" as const;
+export {
+  MANAGED_SECRET_LABEL,
+  SECRET_PROVIDER_CLASS,
+  SECRET_SYNC,
+  TOKEN_EXCHANGE_AUDIENCE,
+} from "../shared/vocabulary.ts";
 
 /** Field manager of every server-side apply and status write the reconciler makes. */
 export const FIELD_MANAGER = "keyfleet" as const;
@@ -32,9 +20,6 @@ export const COMPONENT = "keyfleet-sync-runtime" as const;
 
 /** `spec.secretSyncControllerName` served when the runtime is given no name (and matched by an empty field). */
 export const DEFAULT_CONTROLLER_NAME = "keyfleet" as const;
-
-/** Audience of the ServiceAccount tokens exchanged for vault tokens. */
-export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange" as const;
 
 /** Kubernetes caps a Secret's data at 1 MiB. */
 export const SECRET_DATA_LIMIT_BYTES = 1024 * 1024;
@@ -207,9 +192,4 @@ export const Message = {
     (status ? ` (HTTP ${status}${statusReason ? ` ${statusReason}` : ""})` : "") +
     `: ${apiMessage}`,
   internal: (what: string) => `internal error: ${what}`,
-} as const;
-
-/** Event reasons that are not status reasons. */
-export const EventReason = {
-  secretRestored: "SecretRestored",
 } as const;

@@ -4,6 +4,12 @@
  * allowed.
  */
 import { parseArgs } from "node:util";
+import {
+  DEFAULT_VAULT_REQUESTS_PER_10S,
+  DNS_LABEL_PATTERN,
+  KeyVaultNamePattern,
+  RuntimeEnv,
+} from "../shared/vocabulary.ts";
 import { DEFAULT_CONTROLLER_NAME } from "./constants.ts";
 import { LOG_FORMATS } from "./logger.ts";
 import type { LogFormat } from "./logger.ts";
@@ -56,52 +62,52 @@ export interface RuntimeConfig {
 
 /** Flags of `keyfleet run`, their environment variables and help. */
 export const FLAGS = {
-  kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file (default: in-cluster or ~/.kube/config)" },
-  namespaces: { env: "KEYFLEET_NAMESPACES", help: "comma-separated namespaces to serve (default: all)" },
+  kubeconfig: { env: RuntimeEnv.kubeconfig, help: "kubeconfig file (default: in-cluster or ~/.kube/config)" },
+  namespaces: { env: RuntimeEnv.namespaces, help: "comma-separated namespaces to serve (default: all)" },
   "controller-name": {
-    env: "KEYFLEET_CONTROLLER_NAME",
+    env: RuntimeEnv.controllerName,
     help: `secretSyncControllerName served (default ${DEFAULT_CONTROLLER_NAME})`,
   },
   "rotation-poll-interval": {
-    env: "KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS",
+    env: RuntimeEnv.rotationPollIntervalSeconds,
     help: "seconds between polls, or 2m/1h (default 120)",
   },
   jitter: {
-    env: "KEYFLEET_JITTER_SECONDS",
+    env: RuntimeEnv.jitterSeconds,
     help: "max random delay added to each poll, seconds (default 0)",
   },
-  "partial-sync": { env: "KEYFLEET_ENABLE_PARTIAL_SECRET_SYNC", help: "true|false (default true)" },
-  "health-port": { env: "KEYFLEET_HEALTH_PORT", help: "port of /healthz /readyz; -1 = off (default 8081)" },
-  "metrics-port": { env: "KEYFLEET_METRICS_PORT", help: "port of /metrics; -1 = off (default 9090)" },
-  "leader-election": { env: "KEYFLEET_LEADER_ELECTION", help: "true|false (default true)" },
+  "partial-sync": { env: RuntimeEnv.partialSync, help: "true|false (default true)" },
+  "health-port": { env: RuntimeEnv.healthPort, help: "port of /healthz /readyz; -1 = off (default 8081)" },
+  "metrics-port": { env: RuntimeEnv.metricsPort, help: "port of /metrics; -1 = off (default 9090)" },
+  "leader-election": { env: RuntimeEnv.leaderElection, help: "true|false (default true)" },
   "runtime-namespace": {
-    env: "POD_NAMESPACE",
+    env: RuntimeEnv.runtimeNamespace,
     help: "namespace of the Lease and hash key (default keyfleet-system)",
   },
-  identity: { env: "POD_NAME", help: "leader election identity (default host name)" },
+  identity: { env: RuntimeEnv.identity, help: "leader election identity (default host name)" },
   "vault-url-template": {
-    env: "KEYFLEET_VAULT_URL_TEMPLATE",
+    env: RuntimeEnv.vaultUrlTemplate,
     help: "vault URL rule with {name} (default https://{name}.vault.azure.net)",
   },
   "vault-urls": {
-    env: "KEYFLEET_VAULT_URLS",
+    env: RuntimeEnv.vaultUrls,
     help: "explicit vault URLs: name=https://host:port,name2=... (default none)",
   },
-  "ca-file": { env: "KEYFLEET_CA_FILE", help: "extra PEM CA to trust for vault and authority" },
-  "authority-host": { env: "AZURE_AUTHORITY_HOST", help: "Entra ID authority host" },
+  "ca-file": { env: RuntimeEnv.caFile, help: "extra PEM CA to trust for vault and authority" },
+  "authority-host": { env: RuntimeEnv.authorityHost, help: "Entra ID authority host" },
   "vault-requests-per-10s": {
-    env: "KEYFLEET_VAULT_REQUESTS_PER_10S",
-    help: "vault read budget per vault (default 200)",
+    env: RuntimeEnv.vaultRequestsPer10s,
+    help: `vault read budget per vault (default ${DEFAULT_VAULT_REQUESTS_PER_10S})`,
   },
   "sync-hash-key": {
-    env: "KEYFLEET_SYNC_HASH_KEY",
+    env: RuntimeEnv.syncHashKey,
     help: "base64 HMAC key (default: Secret keyfleet-sync-hash-key)",
   },
-  concurrency: { env: "KEYFLEET_CONCURRENCY", help: "parallel reconciles (default 8)" },
-  "install-crds": { env: "KEYFLEET_INSTALL_CRDS", help: "install the CRDs at start (default false)" },
-  "log-level": { env: "KEYFLEET_LOG_LEVEL", help: "trace|debug|info|warn|error (default info)" },
+  concurrency: { env: RuntimeEnv.concurrency, help: "parallel reconciles (default 8)" },
+  "install-crds": { env: RuntimeEnv.installCrds, help: "install the CRDs at start (default false)" },
+  "log-level": { env: RuntimeEnv.logLevel, help: "trace|debug|info|warn|error (default info)" },
   "log-format": {
-    env: "KEYFLEET_LOG_FORMAT",
+    env: RuntimeEnv.logFormat,
     help: "json (one object per line) | text (for people reading kubectl logs) (default json)",
   },
 } as const;
@@ -149,7 +155,7 @@ export function parseVaultUrls(input: { value: string; label: string } | undefin
     const eq = pair.indexOf("=");
     const name = pair.slice(0, eq);
     const url = pair.slice(eq + 1);
-    if (eq <= 0 || !/^[a-zA-Z0-9-]{3,24}$/.test(name) || !url.startsWith("https://")) {
+    if (eq <= 0 || !KeyVaultNamePattern.vault.test(name) || !url.startsWith("https://")) {
       throw new ConfigError(`${input.label}: "${pair}" must be <vault name>=https://<host>[:port]`);
     }
     out[name] = url;
@@ -188,8 +194,7 @@ function namespacesOf(value: string | undefined): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const ns of namespaces) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
-      throw new ConfigError(`--namespaces: "${ns}" is not a namespace name`);
+    if (!DNS_LABEL_PATTERN.test(ns)) throw new ConfigError(`--namespaces: "${ns}" is not a namespace name`);
   }
   return namespaces;
 }
@@ -262,7 +267,7 @@ export function parseRuntimeConfig(
     identity: str("identity") ?? hostname,
     vaultUrlTemplate,
     vaultUrls,
-    vaultRequestsPer10s: num("vault-requests-per-10s", 200, 1, 100_000),
+    vaultRequestsPer10s: num("vault-requests-per-10s", DEFAULT_VAULT_REQUESTS_PER_10S, 1, 100_000),
     concurrency: num("concurrency", 8, 1, 256),
     installCrds: bool("install-crds", false),
     logLevel: level,

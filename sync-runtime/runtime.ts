@@ -22,10 +22,9 @@ import { RuntimeMetrics } from "./metrics.ts";
 import type { RuntimeConfig } from "./options.ts";
 import { SecretSyncController } from "./sync/controller.ts";
 import type { Random } from "./sync/schedule.ts";
-import type { VaultLayer } from "./vault/index.ts";
+import { createVaultLayer } from "./vault/index.ts";
+import type { VaultLayer, VaultLayerOptions } from "./vault/index.ts";
 import type { ObjectFetcher } from "./vault/types.ts";
-import { createVaultFetcher } from "./vault-wiring.ts";
-import type { VaultWiringOptions } from "./vault-wiring.ts";
 
 /** Anything the runtime starts and stops while leading. */
 export interface Controller {
@@ -57,7 +56,7 @@ export interface SyncRuntimeDeps {
   /** Default: the real vault layer built from the config. */
   fetcher?: ObjectFetcher;
   /** Overrides for the real vault layer (tests: fast backoff). */
-  vaultWiring?: Partial<VaultWiringOptions>;
+  vaultWiring?: Partial<VaultLayerOptions>;
   /** More controllers (AKVSync, restarts): built once, started/stopped with leadership. Default none. */
   extraControllers?: (context: RuntimeContext) => Controller[];
   /** Jitter randomness. Default Math.random. */
@@ -138,7 +137,7 @@ export class SyncRuntime {
       ? parseHashKey(c.syncHashKey, "--sync-hash-key")
       : await loadOrCreateHashKey(this.kube, c.runtimeNamespace);
     if (!this.deps.fetcher) {
-      this.vaultLayer = createVaultFetcher({
+      this.vaultLayer = createVaultLayer({
         registry: this.metrics.registry,
         tokenSource: createTokenSource(this.kube, { clock: this.clock }),
         clock: this.clock,

@@ -6,17 +6,12 @@
  */
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
 import { LocalVaultSecret, localVaultResourceId } from "../local-azure/index.ts";
 import { check, COMPONENT_PREFIX, GUID_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
-import {
-  VAULT_NAME_PATTERN,
-  vaultProperties,
-  vaultResourceId,
-  vaultUri,
-  type VaultNetworkRulesArgs,
-} from "./properties.ts";
+import { vaultProperties, vaultResourceId, vaultUri, type VaultNetworkRulesArgs } from "./properties.ts";
 
-export { vaultProperties, vaultResourceId, vaultUri, VAULT_NAME_PATTERN } from "./properties.ts";
+export { vaultProperties, vaultResourceId, vaultUri } from "./properties.ts";
 export type { VaultNetworkRulesArgs } from "./properties.ts";
 
 /** A secret Pulumi writes into the vault. */
@@ -123,7 +118,7 @@ export class KeyVault extends pulumi.ComponentResource {
     super(`${COMPONENT_PREFIX}:KeyVault`, name, {}, opts);
     requireOneOf(args.mode, ["create", "existing", "local"], this, "mode");
     check(
-      VAULT_NAME_PATTERN.test(args.vaultName),
+      KeyVaultNamePattern.vault.test(args.vaultName),
       this,
       "vaultName",
       `"${args.vaultName}" must be 3-24 chars: letters, digits, single '-'`,

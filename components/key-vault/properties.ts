@@ -60,6 +60,3 @@ export function vaultResourceId(
 ): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.KeyVault/vaults/${vaultName}`;
 }
-
-/** Key Vault names: 3-24 chars, letters/digits/hyphens, start with a letter, no trailing or double hyphen. */
-export const VAULT_NAME_PATTERN = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;

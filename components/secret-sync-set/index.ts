@@ -7,15 +7,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KeyVault } from "../key-vault/index.ts";
-import { ENGINES, type Engine } from "../shared/engine.ts";
+import {
+  AKVSYNC,
+  ENGINES,
+  SECRET_PROVIDER_CLASS,
+  SECRET_SYNC,
+  type Engine,
+} from "../../shared/vocabulary.ts";
 import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
 import type { WorkloadIdentity } from "../workload-identity/index.ts";
 import {
   akvSyncSpec,
   csiSecretObjects,
-  SECRET_SYNC_API_VERSION,
   secretSyncSpec,
-  SPC_API_VERSION,
   spcParameters,
   type SyncedSecret,
 } from "./properties.ts";
@@ -92,8 +96,8 @@ export class SecretSyncSet extends pulumi.ComponentResource {
       new k8s.apiextensions.CustomResource(
         `${name}-akvsync`,
         {
-          apiVersion: SECRET_SYNC_API_VERSION,
-          kind: "AKVSync",
+          apiVersion: AKVSYNC.apiVersion,
+          kind: AKVSYNC.kind,
           metadata: { name: args.akvSyncName ?? "keyfleet", namespace: args.namespace, labels },
           spec: identity.apply((id) => akvSyncSpec(id, args.serviceAccountName, args.secrets)),
         },
@@ -104,8 +108,8 @@ export class SecretSyncSet extends pulumi.ComponentResource {
         const spc = new k8s.apiextensions.CustomResource(
           `${name}-spc-${slug(secret.name)}`,
           {
-            apiVersion: SPC_API_VERSION,
-            kind: "SecretProviderClass",
+            apiVersion: SECRET_PROVIDER_CLASS.apiVersion,
+            kind: SECRET_PROVIDER_CLASS.kind,
             metadata: { name: secret.name, namespace: args.namespace, labels },
             spec: identity.apply((id) => ({
               provider: "azure",
@@ -119,8 +123,8 @@ export class SecretSyncSet extends pulumi.ComponentResource {
           new k8s.apiextensions.CustomResource(
             `${name}-sync-${slug(secret.name)}`,
             {
-              apiVersion: SECRET_SYNC_API_VERSION,
-              kind: "SecretSync",
+              apiVersion: SECRET_SYNC.apiVersion,
+              kind: SECRET_SYNC.kind,
               metadata: { name: secret.name, namespace: args.namespace, labels },
               spec: secretSyncSpec(secret, args.serviceAccountName),
             },

@@ -4,12 +4,10 @@
  */
 import { stringify } from "yaml";
 import { withoutUndefined } from "../../shared/objects.ts";
+import type { ObjectType } from "../../shared/vocabulary.ts";
 
 /** Annotation a Secret carries so Reloader-style restarts fire when it changes. */
 export const RESTART_MATCH_ANNOTATION = "reloader.stakater.com/match";
-/** API versions of the objects declared. */
-export const SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1";
-export const SECRET_SYNC_API_VERSION = "secret-sync.x-k8s.io/v1alpha1";
 /** Cloud name in SecretProviderClass parameters. */
 export const DEFAULT_CLOUD_NAME = "AzurePublicCloud";
 
@@ -17,7 +15,7 @@ export const DEFAULT_CLOUD_NAME = "AzurePublicCloud";
 export interface SyncedObject {
   objectName: string;
   /** Default "secret". */
-  objectType?: "secret" | "key" | "cert";
+  objectType?: ObjectType;
   /** Data key in the Secret. Default objectName. */
   key?: string;
   /** Default latest. */

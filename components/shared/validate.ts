@@ -1,13 +1,10 @@
 /** Small input checks shared by components; each throws `pulumi.ResourceError` naming the option. */
 import * as pulumi from "@pulumi/pulumi";
 
+export { DNS_LABEL_PATTERN, GUID_PATTERN } from "../../shared/vocabulary.ts";
+
 /** Package-style type prefix of every keyfleet component. */
 export const COMPONENT_PREFIX = "keyfleet:index";
-
-/** GUID shape (tenant, subscription). */
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Kubernetes DNS label (namespace names). */
-export const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Throws a ResourceError `<component> "<name>": <option>: <message>` when `ok` is false. */
 export function check(ok: boolean, resource: pulumi.Resource, option: string, message: string): asserts ok {

@@ -8,6 +8,7 @@
  * whose Secret labels or annotations are invalid or use the reserved prefix, for CRDs installed by other engines
  * that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
+import { withoutUndefined } from "../../shared/objects.ts";
 import { MANAGED_SECRET_LABEL, SECRET_SYNC } from "../../sync-runtime/constants.ts";
 import {
   LABEL_VALUE_SOURCE,
@@ -236,13 +237,14 @@ export function bindingFor(
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicyBinding",
     metadata: { name: policy.metadata.name, labels: policy.metadata.labels },
-    spec: {
+    // A manifest: compared whole with what Pulumi registers, which drops undefined keys.
+    spec: withoutUndefined({
       policyName: policy.metadata.name,
       validationActions: ["Deny"],
-      ...(settings.namespaceSelector
-        ? { matchResources: { namespaceSelector: settings.namespaceSelector } }
-        : {}),
-    },
+      matchResources: settings.namespaceSelector
+        ? { namespaceSelector: settings.namespaceSelector }
+        : undefined,
+    }),
   };
 }
 

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RuntimeEnv } from "../../shared/vocabulary.ts";
 import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, slug } from "../shared/validate.ts";
 import type { ServiceAccountRef } from "../workload-identity/properties.ts";
 import { HASH_KEY_SECRET_NAME } from "../../sync-runtime/hash-key.ts";
@@ -195,10 +196,10 @@ export class SyncRuntime extends pulumi.ComponentResource {
     this.declareAdmissionPolicies(name, namespace, args.admissionPolicies);
 
     const env = {
-      KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS: String(args.settings.rotationPollIntervalSeconds),
-      KEYFLEET_JITTER_SECONDS: String(args.settings.jitterSeconds),
-      KEYFLEET_ENABLE_PARTIAL_SECRET_SYNC: String(args.settings.enablePartialSecretSync),
-      KEYFLEET_VAULT_REQUESTS_PER_10S: String(args.settings.vaultRequestsPer10s),
+      [RuntimeEnv.rotationPollIntervalSeconds]: String(args.settings.rotationPollIntervalSeconds),
+      [RuntimeEnv.jitterSeconds]: String(args.settings.jitterSeconds),
+      [RuntimeEnv.partialSync]: String(args.settings.enablePartialSecretSync),
+      [RuntimeEnv.vaultRequestsPer10s]: String(args.settings.vaultRequestsPer10s),
       ...args.env,
     };
     const podAnnotations: Record<string, string> = {
@@ -291,7 +292,7 @@ export class SyncRuntime extends pulumi.ComponentResource {
       runtimeServiceAccount: { namespace, name: RUNTIME_NAME },
       hashKeySecretName: HASH_KEY_SECRET_NAME,
       labels: { ...RUNTIME_LABELS },
-      ...(settings ? { settings } : {}),
+      settings,
     });
     const policies = new Map<string, k8s.admissionregistration.v1.ValidatingAdmissionPolicy>();
     for (const manifest of manifests) {
@@ -308,7 +309,7 @@ export class SyncRuntime extends pulumi.ComponentResource {
         const policy = policies.get(String(manifest.spec.policyName));
         new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-vapb-${short}`, props, {
           parent: this,
-          ...(policy ? { dependsOn: [policy] } : {}),
+          dependsOn: policy ? [policy] : undefined,
         });
       }
     }

@@ -5,6 +5,7 @@
  * serves, granted per namespace by resourceNames. Events, its own CRDs and their status, workloads it restarts,
  * and Leases in its own namespace for leader election.
  */
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC, SPC_POD_STATUS } from "../../shared/vocabulary.ts";
 import type { ServiceAccountRef } from "../workload-identity/properties.ts";
 
 /** A Kubernetes PolicyRule. */
@@ -28,20 +29,20 @@ export function clusterRules(): PolicyRule[] {
     // SecretProviderClasses and SecretSyncs: read all; create/patch/delete the ones an AKVSync generates (the
     // controller deletes only objects it owns, when an item leaves the AKVSync). Secrets are never deleted.
     {
-      apiGroups: ["secrets-store.csi.x-k8s.io"],
-      resources: ["secretproviderclasses"],
+      apiGroups: [SECRET_PROVIDER_CLASS.group],
+      resources: [SECRET_PROVIDER_CLASS.plural],
       verbs: [...READ, "create", "patch", "delete"],
     },
-    { apiGroups: ["secrets-store.csi.x-k8s.io"], resources: ["secretproviderclasspodstatuses"], verbs: READ },
+    { apiGroups: [SPC_POD_STATUS.group], resources: [SPC_POD_STATUS.plural], verbs: READ },
     {
-      apiGroups: ["secret-sync.x-k8s.io"],
-      resources: ["secretsyncs"],
+      apiGroups: [SECRET_SYNC.group],
+      resources: [SECRET_SYNC.plural],
       verbs: [...READ, "create", "patch", "delete"],
     },
-    { apiGroups: ["secret-sync.x-k8s.io"], resources: ["akvsyncs"], verbs: READ },
+    { apiGroups: [AKVSYNC.group], resources: [AKVSYNC.plural], verbs: READ },
     {
-      apiGroups: ["secret-sync.x-k8s.io"],
-      resources: ["secretsyncs/status", "akvsyncs/status"],
+      apiGroups: [SECRET_SYNC.group],
+      resources: [`${SECRET_SYNC.plural}/status`, `${AKVSYNC.plural}/status`],
       verbs: ["get", "patch", "update"],
     },
     // Restarts: patch one pod-template annotation.

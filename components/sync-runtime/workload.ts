@@ -1,6 +1,7 @@
 /** Pure builders for the runtime's Deployment, ConfigMap bundle check, CRD filter (table-tested). */
 import { gzipSync } from "node:zlib";
 import type * as k8s from "@pulumi/kubernetes";
+import { RuntimeEnv } from "../../shared/vocabulary.ts";
 
 /** ConfigMaps (and Secrets) cap at 1 MiB of data. */
 export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
@@ -116,12 +117,12 @@ export function runtimeContainer(input: ContainerInput): k8s.types.input.core.v1
       ? ["node", ...RUNTIME_NODE_FLAGS, `${UNPACKED_PATH}/${UNPACKED_FILE}`, "run"]
       : undefined,
     env: [
-      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      { name: RuntimeEnv.identity, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: RuntimeEnv.runtimeNamespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
       // The heap bounds the benchmark measured the runtime with (scripts/bench/scale.ts), inside the 256Mi limit.
       { name: "NODE_OPTIONS", value: RUNTIME_NODE_OPTIONS },
-      { name: "KEYFLEET_HEALTH_PORT", value: String(input.ports.health) },
-      { name: "KEYFLEET_METRICS_PORT", value: String(input.ports.metrics) },
+      { name: RuntimeEnv.healthPort, value: String(input.ports.health) },
+      { name: RuntimeEnv.metricsPort, value: String(input.ports.metrics) },
       ...Object.keys(input.env)
         .sort()
         .map((name) => ({ name, value: input.env[name]! })),

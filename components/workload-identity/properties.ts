@@ -1,9 +1,10 @@
 /** Pure builders for {@link WorkloadIdentity} (table-tested in properties.test.ts). */
 import {
+  AzureRole,
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
-  RoleDefinition,
+  OBJECT_TYPES_NEEDING_READER,
   TOKEN_EXCHANGE_AUDIENCE,
-} from "../shared/engine.ts";
+} from "../../shared/vocabulary.ts";
 import { slug } from "../shared/validate.ts";
 
 /** Vault roles the sync identity may hold. */
@@ -18,8 +19,8 @@ export type VaultRole = (typeof VaultRole)[keyof typeof VaultRole];
 
 /** Role GUID per {@link VaultRole}. */
 export const ROLE_GUIDS: Readonly<Record<VaultRole, string>> = {
-  "secrets-user": RoleDefinition.keyVaultSecretsUser,
-  reader: RoleDefinition.keyVaultReader,
+  "secrets-user": AzureRole.keyVaultSecretsUser.id,
+  reader: AzureRole.keyVaultReader.id,
 };
 
 /** A (namespace, ServiceAccount) pair that exchanges tokens for this identity. */
@@ -75,7 +76,8 @@ export function federatedCredentialSpecs(
 
 /** Roles needed for the object types a cluster reads: Secrets User always, Reader for key/cert metadata. */
 export function rolesFor(objectTypes: readonly string[]): VaultRole[] {
-  return objectTypes.some((t) => t === "key" || t === "cert") ? ["secrets-user", "reader"] : ["secrets-user"];
+  const needsReader = objectTypes.some((t) => (OBJECT_TYPES_NEEDING_READER as readonly string[]).includes(t));
+  return needsReader ? ["secrets-user", "reader"] : ["secrets-user"];
 }
 
 /** Annotations of a workload-identity ServiceAccount. */

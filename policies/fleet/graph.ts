@@ -154,12 +154,13 @@ function containerEnv(r: GraphResource): Map<string, string | null> {
 
 function runtimeObservation(r: GraphResource): EngineObservation | undefined {
   const env = containerEnv(r);
-  if (!env.has(RuntimeEnv.poll) && !env.has(RuntimeEnv.jitter)) return undefined;
-  const pollSeconds = parseWholeSeconds(env.get(RuntimeEnv.poll) ?? undefined);
-  const jitterSeconds = parseWholeSeconds(env.get(RuntimeEnv.jitter) ?? undefined);
+  if (!env.has(RuntimeEnv.rotationPollIntervalSeconds) && !env.has(RuntimeEnv.jitterSeconds))
+    return undefined;
+  const pollSeconds = parseWholeSeconds(env.get(RuntimeEnv.rotationPollIntervalSeconds) ?? undefined);
+  const jitterSeconds = parseWholeSeconds(env.get(RuntimeEnv.jitterSeconds) ?? undefined);
   const missing =
     pollSeconds === undefined || jitterSeconds === undefined
-      ? `${RuntimeEnv.poll} and ${RuntimeEnv.jitter} must be literal whole seconds (plain stack config, not a reference)`
+      ? `${RuntimeEnv.rotationPollIntervalSeconds} and ${RuntimeEnv.jitterSeconds} must be literal whole seconds (plain stack config, not a reference)`
       : undefined;
   return {
     engine: EngineKind.bundled,

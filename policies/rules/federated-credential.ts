@@ -1,4 +1,4 @@
-/** Federated identity credentials: audience api://AzureADTokenExchange and a subject naming one ServiceAccount. */
+/** Federated identity credentials: the token-exchange audience and a subject naming one ServiceAccount. */
 import { ResourceType, TOKEN_EXCHANGE_AUDIENCE } from "../lib/constants.ts";
 import { arrayAt, stringAt } from "../lib/props.ts";
 import { forTypes, type KeyfleetPolicy } from "../lib/rule.ts";
@@ -31,9 +31,9 @@ export function federatedCredentialProblems(props: Record<string, unknown>): str
 export const federatedCredential: KeyfleetPolicy = {
   name: "keyfleet-federated-credential",
   description:
-    "Federated credentials use audience api://AzureADTokenExchange and trust exactly one ServiceAccount.",
+    `Federated credentials use audience ${TOKEN_EXCHANGE_AUDIENCE} and trust exactly one ServiceAccount.`,
   remediationSteps:
-    'Set audiences: ["api://AzureADTokenExchange"], subject: "system:serviceaccount:<namespace>:<serviceaccount>" ' +
+    `Set audiences: ["${TOKEN_EXCHANGE_AUDIENCE}"], subject: "system:serviceaccount:<namespace>:<serviceaccount>" ` +
     "and issuer: the cluster's OIDC issuer URL.",
   enforcementLevel: "mandatory",
   validateResource: forTypes(

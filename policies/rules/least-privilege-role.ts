@@ -82,7 +82,7 @@ export const leastPrivilegeRole: KeyfleetPolicy = {
   description:
     "The sync identity holds Key Vault Secrets User (no Officer/Administrator/Contributor), scoped to a vault.",
   remediationSteps:
-    "Assign Key Vault Secrets User (4633458b-17de-408a-b874-0445c86b69e6) with scope = the vault's id (or one " +
+    `Assign ${ROLE_NAMES[Role.keyVaultSecretsUser]} (${Role.keyVaultSecretsUser}) with scope = the vault's id (or one ` +
     "secret). Never Secrets Officer, Administrator, Contributor or Owner, and never a resource group or subscription.",
   enforcementLevel: "mandatory",
   configSchema,

@@ -1,6 +1,6 @@
 /** Poll interval within bounds, in each engine's own unit, and poll + jitter within the maximum staleness. */
 import type { PolicyConfigSchema, ResourceValidation } from "@pulumi/policy";
-import { ResourceType } from "../lib/constants.ts";
+import { ResourceType, RuntimeEnv } from "../lib/constants.ts";
 import { configWithDefaults } from "../lib/config.ts";
 import type { KeyfleetPolicy } from "../lib/rule.ts";
 import { observeEngine, type EngineObservation } from "../fleet/graph.ts";
@@ -44,7 +44,7 @@ const SETTING_NAMES: Readonly<Record<string, string>> = {
   "aks-addon": "addonProfiles.azureKeyvaultSecretsProvider.config.rotationPollInterval",
   "arc-extension": "configurationSettings.rotationPollIntervalInSeconds",
   "arc-csi-extension": "configurationSettings.secrets-store-csi-driver.rotationPollInterval",
-  bundled: "env KEYFLEET_ROTATION_POLL_INTERVAL_SECONDS",
+  bundled: `env ${RuntimeEnv.rotationPollIntervalSeconds}`,
 };
 
 /** Messages for one engine's settings (pure, exported for tests). */

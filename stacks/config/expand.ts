@@ -10,7 +10,8 @@ import {
   ENGINES_WITH_JITTER,
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
   type Engine,
-} from "../../components/shared/engine.ts";
+  ObjectType,
+} from "../../shared/vocabulary.ts";
 import type { RawCluster, RawFleet, RawNamespace, RawSyncSettings } from "./schema.ts";
 import type { ClusterConfig, FleetConfig, NamespaceConfig, SyncSettings, VaultConfig } from "./types.ts";
 
@@ -138,7 +139,7 @@ function toNamespaces(
       if (ns.syncKind !== "AKVSync") return;
       s.objects.forEach((o, m) => {
         const at = `${path}[${i}].secrets[${k}].objects[${m}]`;
-        if (o.objectType === "key")
+        if (o.objectType === ObjectType.key)
           problems.push({
             path: `${at}.objectType`,
             message: "AKVSync reads secrets and certificates; allowed: secret | cert",

@@ -3,7 +3,16 @@
  * (typos must not silently fall back to defaults). Cross-field rules live in ./expand.ts.
  */
 import { z } from "zod";
-import { CLUSTER_KINDS, ENGINES } from "../../components/shared/engine.ts";
+import {
+  CLUSTER_KINDS,
+  DEFAULT_VAULT_REQUESTS_PER_10S,
+  DNS_LABEL_PATTERN,
+  ENGINES,
+  GUID_PATTERN,
+  KeyVaultNamePattern,
+  OBJECT_TYPES,
+  ObjectType,
+} from "../../shared/vocabulary.ts";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../../components/sync-runtime/workload.ts";
 
 /** Durations are written with a unit: "90s", "2m", "1h" (the AKS add-on's own format). */
@@ -15,8 +24,8 @@ export const JITTER_RANGE_SECONDS = { min: 0, max: 86_400 } as const;
 
 /** A Secret type: `Opaque`, or `<domain>/<name>`. */
 const SECRET_TYPE = /^[A-Za-z0-9][-A-Za-z0-9_.]*(\/[-A-Za-z0-9_.]+)?$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const GUID = GUID_PATTERN;
+const DNS_LABEL = DNS_LABEL_PATTERN;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 const dnsLabel = z.string().max(63).regex(DNS_LABEL, "must be a DNS label (lower-case a-z, 0-9, '-')");
@@ -70,8 +79,8 @@ export const syncSettingsSchema = z.strictObject({
 const secretObjectSchema = z.strictObject({
   objectName: z
     .string()
-    .regex(/^[0-9a-zA-Z-]{1,127}$/, "must be a Key Vault object name (a-z, A-Z, 0-9, '-')"),
-  objectType: z.enum(["secret", "key", "cert"]).default("secret"),
+    .regex(KeyVaultNamePattern.object, "must be a Key Vault object name (a-z, A-Z, 0-9, '-')"),
+  objectType: z.enum(OBJECT_TYPES as [ObjectType, ...ObjectType[]]).default(ObjectType.secret),
   key: z
     .string()
     .regex(/^[-._a-zA-Z0-9]+$/, "must be a valid Secret data key")
@@ -163,9 +172,7 @@ const seedSecretSchema = z.union([
 ]);
 
 const vaultSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, "must be 3-24 chars: letters, digits, '-'"),
+  name: z.string().regex(KeyVaultNamePattern.vault, "must be 3-24 chars: letters, digits, '-'"),
   mode: z.enum(["create", "existing", "local"]).default("create"),
   resourceGroup: z.string().min(1).optional(),
   location: z.string().min(1).optional(),
@@ -206,7 +213,7 @@ export const fleetSchema = z.strictObject({
       nodeImage: z.string().min(1).default("node:26-alpine"),
       namespace: dnsLabel.default("keyfleet-system"),
       replicas: z.int().min(1).max(5).default(2),
-      vaultRequestsPer10s: z.int().min(1).default(200),
+      vaultRequestsPer10s: z.int().min(1).default(DEFAULT_VAULT_REQUESTS_PER_10S),
       admissionPolicies: z
         .strictObject({
           enabled: z.boolean().default(true),
@@ -222,7 +229,7 @@ export const fleetSchema = z.strictObject({
       nodeImage: "node:26-alpine",
       namespace: "keyfleet-system",
       replicas: 2,
-      vaultRequestsPer10s: 200,
+      vaultRequestsPer10s: DEFAULT_VAULT_REQUESTS_PER_10S,
       admissionPolicies: { enabled: true, deniedSecretTypes: [] },
       readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
     }),

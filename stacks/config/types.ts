@@ -2,9 +2,9 @@
  * CONTRACT used by policies/ (the fleet planner and CrossGuard rules): the validated, fully expanded fleet
  * configuration. Produced only by `validateFleetConfig` / `loadFleetConfig` (./load.ts). Keep it stable.
  */
-import type { ClusterKind, Engine } from "../../components/shared/engine.ts";
+import type { ClusterKind, Engine, ObjectType } from "../../shared/vocabulary.ts";
 
-export type { ClusterKind, Engine } from "../../components/shared/engine.ts";
+export type { ClusterKind, Engine } from "../../shared/vocabulary.ts";
 
 /** Azure tenant and subscription. Absent only when the stack creates no Azure resources (local). */
 export interface AzureConfig {
@@ -80,8 +80,8 @@ export interface VaultConfig {
 export interface SecretObjectConfig {
   /** `objectName` in the vault. */
   objectName: string;
-  /** "secret" | "key" | "cert"; default "secret". */
-  objectType: "secret" | "key" | "cert";
+  /** One of {@link ObjectType}; default "secret". */
+  objectType: ObjectType;
   /** Data key in the Kubernetes Secret; default the objectName. */
   key: string;
   /** Pinned version; default latest. */

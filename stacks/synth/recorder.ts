@@ -5,11 +5,12 @@
  * Call {@link recordRegistrations} right after `setMocks` (it wraps the mock monitor it installed).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CaptureMarker } from "../../shared/vocabulary.ts";
 
 /** Placeholder written in place of every secret value. */
-export const REDACTED = "[secret]";
+export const REDACTED = CaptureMarker.redacted;
 /** Placeholder for values unknown at synth time. */
-export const UNKNOWN = "[unknown]";
+export const UNKNOWN = CaptureMarker.unknown;
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

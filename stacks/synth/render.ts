@@ -1,5 +1,6 @@
 /** Renders a captured graph as an indented tree with each resource's key properties (pure). */
 import { createHash } from "node:crypto";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
 import type { CapturedResource, Json } from "./capture.ts";
 
 /** Input paths shown per type in the text view (others: none). Secrets already read "[secret]". */
@@ -41,19 +42,19 @@ export const KEY_PROPS: Readonly<Record<string, readonly string[]>> = {
   "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ["rules"],
   "kubernetes:rbac.authorization.k8s.io/v1:Role": ["metadata.namespace", "rules"],
   "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition": ["metadata.name"],
-  "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": [
+  [`kubernetes:${SECRET_PROVIDER_CLASS.apiVersion}:${SECRET_PROVIDER_CLASS.kind}`]: [
     "metadata.namespace",
     "metadata.name",
     "spec.parameters.keyvaultName",
     "spec.parameters.clientID",
   ],
-  "kubernetes:secret-sync.x-k8s.io/v1alpha1:SecretSync": [
+  [`kubernetes:${SECRET_SYNC.apiVersion}:${SECRET_SYNC.kind}`]: [
     "metadata.namespace",
     "metadata.name",
     "spec.serviceAccountName",
     "spec.secretObject.data",
   ],
-  "kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync": [
+  [`kubernetes:${AKVSYNC.apiVersion}:${AKVSYNC.kind}`]: [
     "metadata.namespace",
     "spec.keyvaultName",
     "spec.serviceAccountName",

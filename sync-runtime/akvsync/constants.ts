@@ -1,19 +1,8 @@
 /**
- * Every name, label, condition type, reason and message template the AKVSync controller writes. Docs
- * (docs/akvsync-restarts.md) are written from this file; change both together.
+ * Every label, condition type, reason and Event reason the AKVSync controller writes (API names come from
+ * shared/vocabulary.ts). docs/akvsync-restarts.md's reason lists are tested against these constants (docs.test.ts).
  */
-import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../constants.ts";
-
-/** API group and version of AKVSync (the same group as SecretSync). */
-export const AKVSYNC_API_VERSION = "secret-sync.x-k8s.io/v1alpha1" as const;
-/** Kind of the AKVSync custom resource. */
-export const AKVSYNC_KIND = "AKVSync" as const;
-/** Plural resource name of AKVSync. */
-export const AKVSYNC_PLURAL = "akvsyncs" as const;
-/** apiVersion of the generated SecretSync objects. */
-export const SECRET_SYNC_API_VERSION = "secret-sync.x-k8s.io/v1alpha1" as const;
-/** apiVersion of the generated SecretProviderClass objects. */
-export const SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1" as const;
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
 
 /** Field manager used for every server-side apply the AKVSync controller makes. */
 export const AKVSYNC_FIELD_MANAGER = "keyfleet-akvsync" as const;
@@ -82,13 +71,6 @@ export const ItemState = {
 /** One of {@link ItemState}. */
 export type ItemState = (typeof ItemState)[keyof typeof ItemState];
 
-/** SecretSync condition reasons that mean the Secret holds the current data. */
-export const SECRET_SYNC_SUCCESS_REASONS: readonly string[] = [
-  "CreateSucceeded",
-  "UpdateNoValueChangeSucceeded",
-  "UpdateValueChangeOrForceUpdateSucceeded",
-];
-
 /** Kubernetes Secret types an AKVSync item may ask for. */
 export const SecretType = {
   opaque: "Opaque",
@@ -126,5 +108,5 @@ export const AkvEventReason = {
 export const RESOURCES = {
   SecretProviderClass: SECRET_PROVIDER_CLASS,
   SecretSync: SECRET_SYNC,
-  AKVSync: { group: "secret-sync.x-k8s.io", version: "v1alpha1", plural: AKVSYNC_PLURAL },
+  AKVSync: AKVSYNC,
 } as const;

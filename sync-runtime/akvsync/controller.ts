@@ -19,7 +19,7 @@ import { customKind } from "../kube/kinds.ts";
 import { describeError } from "../logger.ts";
 import { WorkQueue } from "../queue.ts";
 import type { QueueBackoff } from "../queue.ts";
-import { AKVSYNC_API_VERSION, AKVSYNC_FIELD_MANAGER, AKVSYNC_KIND, RESOURCES } from "./constants.ts";
+import { AKVSYNC_FIELD_MANAGER, RESOURCES } from "./constants.ts";
 import { akvSyncEvents } from "./events.ts";
 import { expandAkvSync } from "./expand.ts";
 import { planAkvSync, withApplyFailure } from "./plan.ts";
@@ -145,7 +145,7 @@ export class AkvSyncController {
 
   private queueOwner(object: k8s.KubernetesObject): void {
     const owner = object.metadata?.ownerReferences?.find(
-      (ref) => ref.kind === AKVSYNC_KIND && ref.controller === true,
+      (ref) => ref.kind === RESOURCES.AKVSync.kind && ref.controller === true,
     );
     if (owner && object.metadata?.namespace) this.queue.add(key(object.metadata.namespace, owner.name), null);
   }
@@ -209,8 +209,8 @@ export class AkvSyncController {
       if (resourceVersion) this.written.set(id, { over: cachedVersion, resourceVersion, status });
     }
     const subject = {
-      apiVersion: AKVSYNC_API_VERSION,
-      kind: AKVSYNC_KIND,
+      apiVersion: RESOURCES.AKVSync.apiVersion,
+      kind: RESOURCES.AKVSync.kind,
       name,
       namespace,
       uid: akv.metadata.uid,

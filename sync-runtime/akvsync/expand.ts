@@ -7,15 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import {
-  AKVSYNC_API_VERSION,
-  AKVSYNC_KIND,
-  GeneratedAnnotation,
-  GeneratedLabel,
-  SECRET_SYNC_API_VERSION,
-  SPC_API_VERSION,
-  SecretType,
-} from "./constants.ts";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
+import { GeneratedAnnotation, GeneratedLabel, SecretType } from "./constants.ts";
 import type { ParsedSpec } from "./schema.ts";
 import type { CompoundItem, OwnerReference, SingleObjectItem, ValidItem } from "./types.ts";
 
@@ -86,8 +79,8 @@ export function secretProviderClassName(akvName: string, baseSecretName: string)
 /** The controller ownerReference every generated object carries. */
 export function ownerReferenceTo(akv: AkvSyncRef): OwnerReference {
   return {
-    apiVersion: AKVSYNC_API_VERSION,
-    kind: AKVSYNC_KIND,
+    apiVersion: AKVSYNC.apiVersion,
+    kind: AKVSYNC.kind,
     name: akv.name,
     uid: akv.uid,
     controller: true,
@@ -234,7 +227,7 @@ export function expandItem(
   const layout = item.shape === "single" ? layoutSingle(item) : layoutCompound(item);
   const spcName = secretProviderClassName(akv.name, item.secretName);
   const secretProviderClass: GeneratedObject = {
-    apiVersion: SPC_API_VERSION,
+    apiVersion: SECRET_PROVIDER_CLASS.apiVersion,
     kind: "SecretProviderClass",
     metadata: metadataFor(akv, spcName, item),
     spec: {
@@ -248,7 +241,7 @@ export function expandItem(
     },
   };
   const secretSyncs = layout.secrets.map((secret): GeneratedObject => ({
-    apiVersion: SECRET_SYNC_API_VERSION,
+    apiVersion: SECRET_SYNC.apiVersion,
     kind: "SecretSync",
     metadata: metadataFor(akv, secret.name, item),
     spec: {

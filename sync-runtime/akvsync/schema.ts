@@ -3,6 +3,7 @@
  * e.g. `spec.objects[2].mapping[0].dataKey` + ` is required`. Cross-field rules live in validate.ts.
  */
 import { z } from "zod";
+import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
 import { Pattern } from "../crds/rules.ts";
 import { SecretType } from "./constants.ts";
 import type { ValidationIssue } from "./types.ts";
@@ -12,9 +13,9 @@ export const MAX_VERSION_HISTORY = 20;
 /** Most items in `spec.objects`. */
 export const MAX_OBJECTS = 100;
 
-const KV_VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
-const KV_OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const KV_VERSION_ID = /^[0-9a-zA-Z]{1,64}$/;
+const KV_VAULT_NAME = KeyVaultNamePattern.vault;
+const KV_OBJECT_NAME = KeyVaultNamePattern.object;
+const KV_VERSION_ID = KeyVaultNamePattern.version;
 /** RFC 1123 subdomain, as Kubernetes object names. */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A generated SecretSync's targetKey: the SecretSync CRD's rule (crds/rules.ts). */

@@ -2,7 +2,9 @@
  * Pure aggregation of an AKVSync's status from its plan and the status of the SecretSyncs derived from it, so
  * `kubectl describe akvsync` answers "is everything synced, and if not why" on its own.
  */
-import { AkvConditionType, AkvReason, ItemState, SECRET_SYNC_SUCCESS_REASONS } from "./constants.ts";
+import { SUCCESS_REASONS } from "../constants.ts";
+import type { Reason } from "../constants.ts";
+import { AkvConditionType, AkvReason, ItemState } from "./constants.ts";
 import type { AkvPlan } from "./plan.ts";
 import type { AkvSyncStatus, Condition, ItemStatus } from "./types.ts";
 import type { ValidationIssue } from "./types.ts";
@@ -74,7 +76,7 @@ export function judgeSecretSync(sync: SecretSyncState | undefined): {
   const reason = latest.reason ?? "";
   const message = latest.message ?? "";
   if (isStale(latest, sync.generation)) return STALE;
-  if (latest.status === "True" && SECRET_SYNC_SUCCESS_REASONS.includes(reason))
+  if (latest.status === "True" && SUCCESS_REASONS.has(reason as Reason))
     return { state: ItemState.synced, reason, message };
   if (latest.status === "False") return { state: ItemState.failed, reason, message };
   return { state: ItemState.pending, reason: reason || AkvReason.pending, message };

@@ -1,28 +1,8 @@
 /** Shapes of the AKVSync custom resource and of its validated, normalised form. */
+import type { ObjectMeta } from "../../shared/vocabulary.ts";
 import type { ItemState, SecretType } from "./constants.ts";
 
-/** Minimal Kubernetes object metadata the controller reads. */
-export interface ObjectMeta {
-  name: string;
-  namespace: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  deletionTimestamp?: string;
-}
-
-/** A Kubernetes ownerReference. */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { ObjectMeta, OwnerReference } from "../../shared/vocabulary.ts";
 
 /**
  * `spec` of an AKVSync as stored (unvalidated: the controller validates it on every reconcile and the CRD

@@ -3,6 +3,7 @@
  * the schema (`x-kubernetes-preserve-unknown-fields`): the controller validates them and reports every problem
  * with its field path on the status, so one bad item never makes the apiserver reject the whole object.
  */
+import { AKVSYNC } from "../../shared/vocabulary.ts";
 import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
 
 export type { CrdManifest } from "./common.ts";
@@ -11,14 +12,14 @@ export type { CrdManifest } from "./common.ts";
 export const akvSyncCrd: CrdManifest = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
-  metadata: { name: "akvsyncs.secret-sync.x-k8s.io" },
+  metadata: { name: `${AKVSYNC.plural}.${AKVSYNC.group}` },
   spec: {
-    group: "secret-sync.x-k8s.io",
+    group: AKVSYNC.group,
     scope: "Namespaced",
     names: {
-      plural: "akvsyncs",
+      plural: AKVSYNC.plural,
       singular: "akvsync",
-      kind: "AKVSync",
+      kind: AKVSYNC.kind,
       listKind: "AKVSyncList",
       shortNames: ["akvs"],
     },

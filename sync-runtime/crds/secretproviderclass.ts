@@ -3,6 +3,7 @@
  * Secrets Store CSI driver's shape (v1 storage, v1alpha1 served). Installed only when absent, so a cluster
  * that already runs the CSI driver keeps its own definition.
  */
+import { SECRET_PROVIDER_CLASS } from "../../shared/vocabulary.ts";
 import type { CrdManifest } from "./common.ts";
 
 const schema = {
@@ -37,14 +38,14 @@ const schema = {
 export const secretProviderClassCrd: CrdManifest = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
-  metadata: { name: "secretproviderclasses.secrets-store.csi.x-k8s.io" },
+  metadata: { name: `${SECRET_PROVIDER_CLASS.plural}.${SECRET_PROVIDER_CLASS.group}` },
   spec: {
-    group: "secrets-store.csi.x-k8s.io",
+    group: SECRET_PROVIDER_CLASS.group,
     scope: "Namespaced",
     names: {
-      plural: "secretproviderclasses",
+      plural: SECRET_PROVIDER_CLASS.plural,
       singular: "secretproviderclass",
-      kind: "SecretProviderClass",
+      kind: SECRET_PROVIDER_CLASS.kind,
       listKind: "SecretProviderClassList",
       // `kubectl get spc`: the short name users expect (the CSI driver's own CRD has none; keyfleet adds it only
       // where keyfleet installs the CRD).

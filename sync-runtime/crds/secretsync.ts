@@ -7,6 +7,7 @@
  * tls keys, size) on the status. keyfleet adds `status.objects`, `observedGeneration`, printer columns and the
  * short name `ss`.
  */
+import { SECRET_SYNC } from "../../shared/vocabulary.ts";
 import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
 import {
   DNS_SUBDOMAIN_SOURCE,
@@ -57,14 +58,14 @@ const name = (description: string) => ({
 export const secretSyncCrd: CrdManifest = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
-  metadata: { name: "secretsyncs.secret-sync.x-k8s.io" },
+  metadata: { name: `${SECRET_SYNC.plural}.${SECRET_SYNC.group}` },
   spec: {
-    group: "secret-sync.x-k8s.io",
+    group: SECRET_SYNC.group,
     scope: "Namespaced",
     names: {
-      plural: "secretsyncs",
+      plural: SECRET_SYNC.plural,
       singular: "secretsync",
-      kind: "SecretSync",
+      kind: SECRET_SYNC.kind,
       listKind: "SecretSyncList",
       shortNames: ["ss"],
     },

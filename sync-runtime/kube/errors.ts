@@ -127,7 +127,7 @@ export function admissionDenialOf(
       return {
         kind: "ValidatingAdmissionPolicy",
         policy: vap[1]!,
-        ...(vap[2] !== undefined ? { binding: vap[2] } : {}),
+        binding: vap[2],
       };
     const webhook = WEBHOOK_DENIAL.exec(text);
     if (webhook) return { kind: "ValidatingAdmissionWebhook", webhook: webhook[1]! };
@@ -157,9 +157,9 @@ function causesOf(body: StatusBody): KubeStatusCause[] {
     const { reason, field, message } = c as Record<string, unknown>;
     return [
       {
-        ...(typeof reason === "string" ? { reason } : {}),
-        ...(typeof field === "string" ? { field } : {}),
-        ...(typeof message === "string" ? { message } : {}),
+        reason: typeof reason === "string" ? reason : undefined,
+        field: typeof field === "string" ? field : undefined,
+        message: typeof message === "string" ? message : undefined,
       },
     ];
   });
@@ -187,10 +187,10 @@ export function toKubeError(what: string, error: unknown, options: ToKubeErrorOp
       `${what} failed (HTTP ${error.code}${statusReason ? ` ${statusReason}` : ""})${apiMessage ? `: ${apiMessage}` : ""}`,
       {
         status: error.code,
-        ...(statusReason !== undefined ? { statusReason } : {}),
+        statusReason,
         causes,
-        ...(apiMessage !== undefined ? { apiMessage } : {}),
-        ...(admissionDenial ? { admissionDenial } : {}),
+        apiMessage,
+        admissionDenial,
       },
       { cause: error },
     );

@@ -91,9 +91,4 @@ export const RESTART_DEFAULTS = {
 } as const;
 
 /** SecretProviderClassPodStatus API (the CSI driver's record of the versions mounted in each pod). */
-export const SPC_POD_STATUS = {
-  group: "secrets-store.csi.x-k8s.io",
-  version: "v1",
-  plural: "secretproviderclasspodstatuses",
-  kind: "SecretProviderClassPodStatus",
-} as const;
+export { SPC_POD_STATUS } from "../../shared/vocabulary.ts";

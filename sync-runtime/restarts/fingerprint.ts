@@ -1,26 +1,15 @@
 /**
- * Pure fingerprints of restart sources. A Secret's fingerprint is a keyed hash (HMAC-SHA256) of its type and
- * data, so neither it nor the restart hash built from it can be used to guess a low-entropy value; the values
- * themselves are never kept.
+ * Pure fingerprints of restart sources. A Secret's fingerprint is the runtime's one keyed Secret fingerprint
+ * (sync/hash.ts `secretFingerprint`, HMAC-SHA256 of its type and data), so neither it nor the restart hash built
+ * from it can be used to guess a low-entropy value; the values themselves are never kept.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /** The parts of a Secret a fingerprint reads. */
 export interface SecretContent {
   type?: string;
   /** base64 values, as the API returns them. */
   data?: Record<string, string>;
-}
-
-/** Keyed fingerprint of a Secret's type and data (order of keys does not matter). */
-export function secretFingerprint(secret: SecretContent, key: Buffer): string {
-  const hmac = createHmac("sha256", key);
-  hmac.update(`type\0${secret.type ?? ""}\0`);
-  for (const name of Object.keys(secret.data ?? {}).sort()) {
-    const value = secret.data![name] ?? "";
-    hmac.update(`${name.length}:${name}\0${value.length}:${value}\0`);
-  }
-  return hmac.digest("hex");
 }
 
 /** One mounted object version recorded in a SecretProviderClassPodStatus (`status.objects[]`). */

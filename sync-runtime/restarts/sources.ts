@@ -4,9 +4,10 @@
  * object (including every object of the start-up list) is a baseline; an update that leaves the value as it was
  * (a no-change poll, a label edit) is not a change.
  */
+import { secretFingerprint } from "../sync/hash.ts";
 import { ReloaderAnnotation } from "./constants.ts";
 import type { SecretState, SourceChange, SourceLookup, SpcState } from "./decide.ts";
-import { mountedVersions, secretFingerprint, versionsFingerprint } from "./fingerprint.ts";
+import { mountedVersions, versionsFingerprint } from "./fingerprint.ts";
 import type { MountedObject, SecretContent } from "./fingerprint.ts";
 
 /** The slice of a Secret the tracker reads. */
@@ -53,7 +54,7 @@ export class SourceTracker {
     const name = secret.metadata?.name ?? "";
     const id = key(namespace, name);
     const before = this.secrets.get(id);
-    const fingerprint = secretFingerprint(secret, this.fingerprintKey);
+    const fingerprint = secretFingerprint(this.fingerprintKey, secret);
     const annotations = secret.metadata?.annotations ?? {};
     const recorded = this.versionAnnotations
       .map((a) => annotations[a])

@@ -48,6 +48,25 @@ export function dataFingerprint(
   return hmac.digest("hex");
 }
 
+/** Decodes a Secret's base64 data (for fingerprints; pure). */
+export function decodeData(data: Readonly<Record<string, string>> | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, "base64");
+  return out;
+}
+
+/**
+ * The keyed fingerprint of a Secret as the API returns it (type + base64 data; the type defaults to Opaque, as the
+ * apiserver's does), hex (pure). The reconciler uses it to recognise its own writes, the restart controller (with a
+ * key derived for it) to tell a value change from a no-change write. Never a value, never reversible.
+ */
+export function secretFingerprint(
+  key: Buffer,
+  secret: { type?: string; data?: Record<string, string> },
+): string {
+  return dataFingerprint(key, decodeData(secret.data), secret.type ?? "Opaque");
+}
+
 /** The syncHash, hex (pure). */
 export function syncHash(key: Buffer, input: SyncHashInput): string {
   const hmac = createHmac("sha256", key);

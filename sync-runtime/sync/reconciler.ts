@@ -18,7 +18,7 @@ import { decide } from "./decide.ts";
 import type { DesiredSecret } from "./decide.ts";
 import { SyncEvents } from "./events.ts";
 import type { EventKube } from "./events.ts";
-import { dataFingerprint } from "./hash.ts";
+import { dataFingerprint, secretFingerprint } from "./hash.ts";
 import type { Pkcs12Reader } from "./pkcs12.ts";
 import { loadPkcs12Reader } from "./pkcs12-reader.ts";
 import { assembleItems, planNeedsPkcs12, planRequests } from "./resolve.ts";
@@ -138,13 +138,6 @@ function retryOf(result: SyncResult): { retryAfterMs?: number; exactRetryMs?: nu
   return withoutUndefined({ retryAfterMs: result.retryAfterMs, exactRetryMs: result.exactRetryMs });
 }
 
-/** Decodes a Secret's base64 data (for fingerprints). */
-export function decodeData(data: Record<string, string> | undefined): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, "base64");
-  return out;
-}
-
 /** The cached SecretSync, or — while the cache still holds the copy our last status write replaced — our write. */
 function withOwnWrite(cached: SecretSyncResource, memory: Memory): SecretSyncResource {
   const written = memory.written;
@@ -192,7 +185,7 @@ export class Reconciler {
   secretDiffers(key: string, secret: SecretResource): boolean {
     const fingerprint = this.memory.get(key)?.fingerprint;
     if (fingerprint === undefined) return true;
-    return dataFingerprint(this.o.hashKey, decodeData(secret.data), secret.type ?? "Opaque") !== fingerprint;
+    return secretFingerprint(this.o.hashKey, secret) !== fingerprint;
   }
 
   /** The cache now holds `resourceVersion` of `key`: a status write it replaced need not be remembered any more. */

@@ -12,6 +12,7 @@ import type {
   SecretProviderClassResource,
   ValidSpc,
 } from "./types.ts";
+import { GUID_PATTERN, KeyVaultNamePattern, OBJECT_TYPES } from "../../shared/vocabulary.ts";
 import type { ObjectType } from "../vault/types.ts";
 import type { FieldProblem } from "../crds/rules.ts";
 
@@ -21,20 +22,13 @@ export type { FieldProblem };
 /** Outcome of reading a resource: the typed value or every problem found. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
 
-/** Key Vault vault names: 3–24 characters, letters, digits and dashes. */
-export const VAULT_NAME_PATTERN = /^[a-zA-Z0-9-]{3,24}$/;
-/** Key Vault object names: 1–127 characters, letters, digits and dashes. */
-export const OBJECT_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
 /** Aliases become Secret source paths: same rule as Secret data keys. */
 export const ALIAS_PATTERN = /^[-._a-zA-Z0-9]{1,253}$/;
 /** Key Vault version ids are 32 hex characters. */
 export const VERSION_PATTERN = /^[0-9a-fA-F]{32}$/;
-/** Tenant/client ids are GUIDs. */
-export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** Upper bound on `objectVersionHistory` (each version is a separate read). */
 export const MAX_VERSION_HISTORY = 200;
 
-const OBJECT_TYPES = ["secret", "key", "cert"] as const;
 const ENCODINGS = ["utf-8", "hex", "base64"] as const;
 const FORMATS = ["pem", "pfx"] as const;
 
@@ -42,8 +36,11 @@ const stringish = z.union([z.string(), z.number()]).transform((v) => String(v));
 
 const objectSchema = z
   .object({
-    objectName: z.string().regex(OBJECT_NAME_PATTERN, "must be 1-127 letters, digits or dashes"),
-    objectType: z.enum(OBJECT_TYPES, `must be one of ${OBJECT_TYPES.join(", ")}`),
+    objectName: z.string().regex(KeyVaultNamePattern.object, "must be 1-127 letters, digits or dashes"),
+    objectType: z.enum(
+      OBJECT_TYPES as [ObjectType, ...ObjectType[]],
+      `must be one of ${OBJECT_TYPES.join(", ")}`,
+    ),
     objectVersion: stringish
       .optional()
       .refine(
@@ -158,7 +155,12 @@ const spcSpecSchema = z.object({
   provider: z.literal("azure", "must be azure"),
   parameters: z
     .object({
-      keyvaultName: z.string().regex(VAULT_NAME_PATTERN, "must be 3-24 letters, digits or dashes"),
+      keyvaultName: z
+        .string()
+        .regex(
+          KeyVaultNamePattern.vault,
+          "must be 3-24 letters, digits and single dashes, starting with a letter",
+        ),
       tenantID: z.string().optional(),
       tenantId: z.string().optional(),
       clientID: z.string().regex(GUID_PATTERN, "must be the GUID client id of a managed identity"),

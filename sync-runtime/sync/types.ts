@@ -1,28 +1,7 @@
 /** Shapes of the custom resources the reconciler reads and writes (upstream-compatible). */
-import type { ObjectType } from "../vault/types.ts";
+import type { ObjectMeta, ObjectType } from "../../shared/vocabulary.ts";
 
-/** Object metadata fields the reconciler uses. */
-export interface ObjectMeta {
-  name: string;
-  namespace: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  deletionTimestamp?: string | Date;
-}
-
-/** A Kubernetes ownerReference. */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { ObjectMeta, OwnerReference } from "../../shared/vocabulary.ts";
 
 /** A status condition (metav1.Condition). */
 export interface Condition {

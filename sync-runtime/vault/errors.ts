@@ -149,14 +149,14 @@ function fromHttpStatus(
       kind: ProviderErrorKind.notFound,
       message: ProviderMessage.notFound(subject, status, code),
       httpStatus: status,
-      ...(code ? { code } : {}),
+      code: code || undefined,
     };
   if (status === 401 || status === 403) {
     return {
       kind: ProviderErrorKind.accessDenied,
       message: ProviderMessage.accessDenied(subject, status, code),
       httpStatus: status,
-      ...(code ? { code } : {}),
+      code: code || undefined,
     };
   }
   if (status === 429) {
@@ -229,7 +229,7 @@ export function mapProviderError(error: unknown, subject: MessageSubject, nowMs:
     return {
       kind: ProviderErrorKind.unavailable,
       message: ProviderMessage.unavailable(subject, undefined, netCode),
-      ...(netCode ? { code: netCode } : {}),
+      code: netCode || undefined,
     };
   }
   // TLS trust failures are configuration, but they look like an outage from here: retried, counted by the

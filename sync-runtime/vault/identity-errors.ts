@@ -172,7 +172,7 @@ export function mapIdentityError(
   return {
     kind,
     message,
-    ...(httpStatus !== undefined ? { httpStatus } : {}),
-    ...(facts.aadsts !== undefined ? { code: `AADSTS${facts.aadsts}` } : {}),
+    httpStatus,
+    code: facts.aadsts !== undefined ? `AADSTS${facts.aadsts}` : undefined,
   };
 }

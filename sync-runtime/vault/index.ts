@@ -4,8 +4,10 @@
  * (`ObjectFetcher`) and this factory.
  */
 import type { Registry } from "prom-client";
+import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../shared/vocabulary.ts";
 import { AzureVaultProvider } from "./azure-provider.ts";
 import type { BackoffOptions } from "./backoff.ts";
+import { DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
 import type { CircuitBreakerOptions, CircuitState } from "./circuit-breaker.ts";
 import { systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
@@ -57,7 +59,7 @@ export interface VaultLayerOptions extends Pick<
   clock?: Clock;
   /** Entra ID authority host; default @azure/identity's (https://login.microsoftonline.com). */
   authorityHost?: string;
-  /** Skip instance discovery (non-Microsoft authorities); default false. */
+  /** Skip instance discovery (non-Microsoft authorities); default: true when `authorityHost` is set. */
   disableInstanceDiscovery?: boolean;
   /** Vault URL rule with `{name}`; default `https://{name}.vault.azure.net`. */
   vaultUrlTemplate?: string;
@@ -65,9 +67,19 @@ export interface VaultLayerOptions extends Pick<
   vaultUrls?: Readonly<Record<string, string>>;
   /** Extra PEM CA(s) to trust for vault and authority; default none. */
   caBundlePem?: string;
-  /** Per-vault budget; default 20 requests/s (200 / 10 s), burst 50, wait ≤ 30 s. */
+  /**
+   * Vault reads per 10 s per vault for this runtime: the budget refills at a tenth of it per second and bursts up
+   * to 2.5 s of it (at least 10). Default 200 (shared/vocabulary.ts `DEFAULT_VAULT_REQUESTS_PER_10S`).
+   */
+  vaultRequestsPer10s?: number;
+  /**
+   * The runtime's rotation poll interval, seconds: an open circuit probes at least once per poll (cooldown =
+   * min(30 s, poll)), so syncing resumes within one poll + jitter of the vault's return. Default: no bound (30 s).
+   */
+  rotationPollIntervalSeconds?: number;
+  /** Per-vault budget, over what `vaultRequestsPer10s` sets; default wait ≤ 30 s. */
   budget?: Partial<TokenBucketOptions>;
-  /** Per-vault circuit breaker; default open after 5 consecutive failures, probe after 30 s. */
+  /** Per-vault circuit breaker; default open after 5 consecutive failures, probe after 30 s (or the poll). */
   circuitBreaker?: Partial<CircuitBreakerOptions>;
   /** Backoff without Retry-After; default base 1,000 ms (1, 2, 4, 8, 16 s), Retry-After capped at 60 s. */
   backoff?: Partial<BackoffOptions>;
@@ -92,6 +104,11 @@ export interface VaultLayer {
 /** Builds the vault layer from options (see {@link VaultLayerOptions} for every default). */
 export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
   const clock = options.clock ?? systemClock;
+  const perSecond = (options.vaultRequestsPer10s ?? DEFAULT_VAULT_REQUESTS_PER_10S) / 10;
+  const cooldownMs = Math.min(
+    DEFAULT_CIRCUIT_BREAKER.cooldownMs,
+    (options.rotationPollIntervalSeconds ?? Infinity) * 1000,
+  );
   const metrics = options.registry ? new VaultMetrics(options.registry) : undefined;
   const provider =
     options.provider ??
@@ -99,7 +116,7 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
       clock,
       tokenSource: options.tokenSource,
       authorityHost: options.authorityHost,
-      disableInstanceDiscovery: options.disableInstanceDiscovery,
+      disableInstanceDiscovery: options.disableInstanceDiscovery ?? options.authorityHost !== undefined,
       vaultUrlTemplate: options.vaultUrlTemplate,
       caBundlePem: options.caBundlePem,
       vaultUrls: options.vaultUrls,
@@ -107,8 +124,12 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
   const guard = new VaultGuard({
     clock,
     metrics,
-    budget: options.budget,
-    circuitBreaker: options.circuitBreaker,
+    budget: {
+      refillPerSecond: perSecond,
+      burst: Math.max(10, Math.round(perSecond * 2.5)),
+      ...options.budget,
+    },
+    circuitBreaker: { cooldownMs, ...options.circuitBreaker },
     backoff: options.backoff,
     maxRetries: options.maxRetries,
     vaultUrl: provider.vaultUrl ? (name: string) => provider.vaultUrl?.(name) : undefined,
@@ -147,24 +168,3 @@ function pickDefined<T extends object, K extends keyof T>(
   return out;
 }
 
-/** Difference of two stats snapshots (e.g. around one refresh), for the benchmark. */
-export function statsDelta(before: FetcherStats, after: FetcherStats): FetcherStats {
-  const sub = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
-    Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
-  return {
-    requestsSent: after.requestsSent - before.requestsSent,
-    byOperation: sub(before.byOperation, after.byOperation),
-    byOutcome: sub(before.byOutcome, after.byOutcome),
-    throttled: after.throttled - before.throttled,
-    refusedByBudget: after.refusedByBudget - before.refusedByBudget,
-    refusedByCircuit: after.refusedByCircuit - before.refusedByCircuit,
-    refusedByThrottleGate: after.refusedByThrottleGate - before.refusedByThrottleGate,
-    refusedByIdentityPause: after.refusedByIdentityPause - before.refusedByIdentityPause,
-    tokenRefreshes: after.tokenRefreshes - before.tokenRefreshes,
-    objectRequests: after.objectRequests - before.objectRequests,
-    cacheHits: after.cacheHits - before.cacheHits,
-    cacheMisses: after.cacheMisses - before.cacheMisses,
-    coalesced: after.coalesced - before.coalesced,
-    listings: after.listings - before.listings,
-  };
-}

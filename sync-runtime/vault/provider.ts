@@ -87,11 +87,7 @@ export interface VaultProvider {
 export const LIST_PAGE_SIZE = 25;
 
 /** Key Vault naming rules (validated before a name is put into a URL). */
-export const NamePattern = {
-  vault: /^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$/,
-  object: /^[A-Za-z0-9-]{1,127}$/,
-  version: /^[A-Za-z0-9]{1,64}$/,
-} as const;
+export { KeyVaultNamePattern as NamePattern } from "../../shared/vocabulary.ts";
 
 /** Cache-key form of an object: names are case-insensitive in Key Vault. */
 export function objectKey(ref: VaultObjectRef): string {

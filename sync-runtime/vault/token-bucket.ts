@@ -4,6 +4,7 @@
  * for it. A reservation that would wait longer than `maxWaitMs` is refused (BudgetExhausted) and takes nothing.
  * Pure state machine: the caller passes the time in, so tests need no timers.
  */
+import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../shared/vocabulary.ts";
 
 /** Budget settings (per vault, per runtime). */
 export interface TokenBucketOptions {
@@ -15,8 +16,12 @@ export interface TokenBucketOptions {
   maxWaitMs: number;
 }
 
-/** Defaults: 200 reads per 10 s per vault per runtime, bursts of 50, wait at most 30 s. */
-export const DEFAULT_BUDGET: TokenBucketOptions = { refillPerSecond: 20, burst: 50, maxWaitMs: 30_000 };
+/** Defaults: 200 reads per 10 s per vault per runtime (shared/vocabulary.ts), bursts of 50, wait at most 30 s. */
+export const DEFAULT_BUDGET: TokenBucketOptions = {
+  refillPerSecond: DEFAULT_VAULT_REQUESTS_PER_10S / 10,
+  burst: 50,
+  maxWaitMs: 30_000,
+};
 
 /** Result of {@link TokenBucket.reserve}. */
 export type Reservation = { granted: true; waitMs: number } | { granted: false; retryAfterMs: number };

@@ -1,15 +1,15 @@
 /**
- * The contract between the reconciler (sync-runtime/controller) and the vault layer (sync-runtime/vault).
+ * The contract between the reconciler (sync-runtime/sync) and the vault layer (sync-runtime/vault).
  * The reconciler asks for Key Vault objects; the vault layer decides how few requests it can spend to answer
- * (coalescing, version-list change detection, per-vault budgets, backoff, circuit breaking) and maps every
- * SDK failure to a typed {@link ProviderError}. Values are raw bytes; format/encoding conversion
- * (objectFormat, objectEncoding, tls splitting) is the reconciler's job.
+ * (coalescing, version-list change detection, per-vault budgets, backoff, circuit breaking) and answers every
+ * SDK failure with a typed {@link ProviderErrorInfo} (an `{ ok: false }` result; the fetcher never throws for
+ * them). Values are raw bytes; format/encoding conversion (objectFormat, objectEncoding, tls splitting) is the
+ * reconciler's job.
  */
+import type { ObjectType } from "../../shared/vocabulary.ts";
 
-/** Key Vault object types a SecretProviderClass may name (`objectType`). */
-export const ObjectType = { secret: "secret", key: "key", cert: "cert" } as const;
-/** One of {@link ObjectType}. */
-export type ObjectType = (typeof ObjectType)[keyof typeof ObjectType];
+/** Key Vault object types a SecretProviderClass may name (`objectType`), from the shared vocabulary. */
+export { ObjectType } from "../../shared/vocabulary.ts";
 
 /** The workload identity a request is made as: always a ServiceAccount of the SecretSync's own namespace. */
 export interface RequestIdentity {

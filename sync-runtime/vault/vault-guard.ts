@@ -196,7 +196,7 @@ export class VaultGuard {
           last?.message,
           this.safeVaultUrl(label.vaultName),
         ),
-        ...(last?.code ? { code: last.code } : {}),
+        code: last?.code ? last.code : undefined,
         retryAfterMs: admission.retryAfterMs,
         underlying: last ? underlyingOf(last) : undefined,
       });

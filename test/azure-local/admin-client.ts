@@ -7,9 +7,9 @@ import https from "node:https";
 import type { LocalIdentity } from "../../scripts/local/env.ts";
 import type { VaultDescription } from "./management-api.ts";
 import type { AppIdentity, FederatedCredential, RoleAssignment } from "./registry.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
 
 /** Audience of workload identity federation. */
-export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
 /** Where the management API is and how to authenticate to it. */
 export interface AdminClientOptions {

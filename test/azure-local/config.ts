@@ -4,8 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
 
-const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
+const VAULT_NAME = KeyVaultNamePattern.vault;
 /** Names that would shadow a collection in `/<vaultName>/...` addressing. */
 const RESERVED = ["secrets", "keys", "certificates", "deletedsecrets", "deletedkeys", "deletedcertificates"];
 

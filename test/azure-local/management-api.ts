@@ -9,6 +9,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { ADMIN_CLIENT_ID, RegistryError, type Registry } from "./registry.ts";
 import { VAULT_RESOURCE, type TokenIssuer } from "./token-issuer.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
 
 /** Header carrying the management key. */
 export const MANAGEMENT_KEY_HEADER = "x-keyfleet-management-key";
@@ -97,7 +98,7 @@ function identityRoutes(
   if (sub === undefined) return oneIdentityRoute(deps, req.method, clientId);
   if (sub !== "federated-credentials" || name === undefined) return undefined;
   if (req.method === "PUT") {
-    const audiences = req.body.audiences ?? ["api://AzureADTokenExchange"];
+    const audiences = req.body.audiences ?? [TOKEN_EXCHANGE_AUDIENCE];
     if (!Array.isArray(audiences) || audiences.some((a) => typeof a !== "string")) {
       throw new RegistryError(400, "audiences: must be an array of strings");
     }

@@ -4,33 +4,34 @@
  * RBAC decision. Shared in-process by the identity endpoint and the vault emulator.
  */
 import { randomUUID } from "node:crypto";
+import { AzureRole, KeyVaultNamePattern, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../../shared/vocabulary.ts";
 
 /** Key Vault built-in roles (Azure RBAC data-plane), by role definition GUID. */
 export const KEY_VAULT_ROLES = {
-  "00482a5a-887f-4fb3-b363-3b7fe8e74483": {
-    name: "Key Vault Administrator",
+  [AzureRole.keyVaultAdministrator.id]: {
+    name: AzureRole.keyVaultAdministrator.name,
     dataActions: ["Microsoft.KeyVault/vaults/*"],
   },
-  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": {
-    name: "Key Vault Secrets Officer",
+  [AzureRole.keyVaultSecretsOfficer.id]: {
+    name: AzureRole.keyVaultSecretsOfficer.name,
     dataActions: ["Microsoft.KeyVault/vaults/secrets/*"],
   },
-  "4633458b-17de-408a-b874-0445c86b69e6": {
-    name: "Key Vault Secrets User",
+  [AzureRole.keyVaultSecretsUser.id]: {
+    name: AzureRole.keyVaultSecretsUser.name,
     dataActions: [
       "Microsoft.KeyVault/vaults/secrets/getSecret/action",
       "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
     ],
   },
-  "21090545-7ca7-4776-b22c-e363652d74d2": {
-    name: "Key Vault Reader",
+  [AzureRole.keyVaultReader.id]: {
+    name: AzureRole.keyVaultReader.name,
     dataActions: [
       "Microsoft.KeyVault/vaults/*/read",
       "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
     ],
   },
-  "a4417e6f-fecd-4de8-b567-7b0420556985": {
-    name: "Key Vault Certificates Officer",
+  [AzureRole.keyVaultCertificatesOfficer.id]: {
+    name: AzureRole.keyVaultCertificatesOfficer.name,
     dataActions: [
       "Microsoft.KeyVault/vaults/certificates/*",
       "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
@@ -45,8 +46,8 @@ export const KEY_VAULT_ROLES = {
       "Microsoft.KeyVault/vaults/keys/read",
     ],
   },
-  "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": {
-    name: "Key Vault Crypto Officer",
+  [AzureRole.keyVaultCryptoOfficer.id]: {
+    name: AzureRole.keyVaultCryptoOfficer.name,
     dataActions: ["Microsoft.KeyVault/vaults/keys/*"],
   },
   "12338af0-0e69-4776-bea7-57ae8d297424": {
@@ -55,14 +56,21 @@ export const KEY_VAULT_ROLES = {
   },
 } as const satisfies Record<string, { name: string; dataActions: readonly string[] }>;
 
+/** A role-assignment scope inside a vault: `secrets/<name>`, `keys/<name>` or `certificates/<name>`. */
+function scopeMatches(scope: string): boolean {
+  const [collection = "", name = "", ...rest] = scope.split("/");
+  return (
+    rest.length === 0 &&
+    ["secrets", "keys", "certificates"].includes(collection) &&
+    KeyVaultNamePattern.object.test(name)
+  );
+}
+
 /** Role definition GUID of a built-in Key Vault role. */
 export type KeyVaultRoleId = keyof typeof KEY_VAULT_ROLES;
 
 /** Client id of the documented admin app: Key Vault Administrator on every vault (tests and the demo seed data). */
 export const ADMIN_CLIENT_ID = "a0000000-0000-4000-8000-00000000ad01";
-
-/** Entra ID's limit of federated identity credentials per app / managed identity. */
-export const MAX_FEDERATED_CREDENTIALS = 20;
 
 /** A federated identity credential (Entra ID's trust of an external OIDC issuer's subject). */
 export interface FederatedCredential {
@@ -245,8 +253,8 @@ export class Registry {
     if (!credential.subject) throw new RegistryError(400, "subject: required");
     if (credential.audiences.length !== 1) throw new RegistryError(400, "audiences: exactly one audience");
     const others = identity.federatedCredentials.filter((f) => f.name !== credential.name);
-    if (others.length >= MAX_FEDERATED_CREDENTIALS) {
-      throw new RegistryError(400, `federatedCredentials: at most ${MAX_FEDERATED_CREDENTIALS} per identity`);
+    if (others.length >= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
+      throw new RegistryError(400, `federatedCredentials: at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
     }
     if (others.some((f) => f.issuer === credential.issuer && f.subject === credential.subject)) {
       throw new RegistryError(409, "a federated credential with this issuer and subject already exists");
@@ -277,7 +285,7 @@ export class Registry {
     const roleDefinitionId = resolveRole(input.role);
     if (
       input.scope !== undefined &&
-      !/^(secrets|keys|certificates)\/[0-9A-Za-z-]{1,127}$/.test(input.scope)
+      !scopeMatches(input.scope)
     ) {
       throw new RegistryError(400, "scope: secrets/<name>, keys/<name> or certificates/<name>");
     }

@@ -10,9 +10,9 @@ import { audiencesOf, checkClaims, decodeJwt, JwtError, verifySignature, type De
 import type { KubeJwks } from "./kube-jwks.ts";
 import { ADMIN_CLIENT_ID, matchFederatedCredential, type Registry } from "./registry.ts";
 import { resourceFromScopes, type TokenIssuer } from "./token-issuer.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
 
 /** Audience a ServiceAccount token must carry for the exchange. */
-export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 /** client_assertion_type of a JWT client assertion. */
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

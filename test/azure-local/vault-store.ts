@@ -6,6 +6,7 @@
  * {@link VersionedStore.restore} move one name's state in and out as plain JSON.
  */
 import { randomBytes } from "node:crypto";
+import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
 
 /** Object attributes as Key Vault returns them (times in seconds since the epoch). */
 export interface ObjectAttributes {
@@ -48,7 +49,7 @@ export function newVersionId(): string {
 
 /** Pure: Key Vault's object-name rule. */
 export function isValidObjectName(name: string): boolean {
-  return /^[0-9a-zA-Z-]{1,127}$/.test(name);
+  return KeyVaultNamePattern.object.test(name);
 }
 
 /** Pure: one page of `items` starting at `skip`, and the skip of the next page if any. */

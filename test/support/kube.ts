@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
+import type { ObjectType } from "../../shared/vocabulary.ts";
 import { KubeClient } from "../../sync-runtime/kube/client.ts";
 import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../sync-runtime/constants.ts";
 import type { SecretSyncStatus } from "../../sync-runtime/sync/types.ts";
@@ -11,7 +12,7 @@ import type { SecretSyncStatus } from "../../sync-runtime/sync/types.ts";
 /** One object of an SPC's `objects` list, as users write it. */
 export interface SpcObjectSpec {
   objectName: string;
-  objectType?: "secret" | "key" | "cert";
+  objectType?: ObjectType;
   objectAlias?: string;
   objectVersion?: string;
   objectVersionHistory?: number;

@@ -1,14 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CircuitState } from "./vault/index.ts";
-import { ManualClock } from "../test/support/clock.ts";
-import { FakeVaultProvider } from "../test/support/fake-vault-provider.ts";
-import { createVaultFetcher } from "./vault-wiring.ts";
+import { CircuitState, createVaultLayer } from "./index.ts";
+import { ManualClock } from "../../test/support/clock.ts";
+import { FakeVaultProvider } from "../../test/support/fake-vault-provider.ts";
 
 async function cooldownOf(rotationPollIntervalSeconds: number | undefined): Promise<number> {
   const clock = new ManualClock();
   const provider = new FakeVaultProvider(clock);
-  const layer = createVaultFetcher({
+  const layer = createVaultLayer({
     tokenSource: async () => "unused",
     provider,
     clock,
@@ -28,7 +27,7 @@ async function cooldownOf(rotationPollIntervalSeconds: number | undefined): Prom
   return waited;
 }
 
-void describe("createVaultFetcher", () => {
+void describe("createVaultLayer", () => {
   void it("probes an open circuit at least once per rotation poll (cooldown = min(30 s, poll))", async () => {
     assert.equal(await cooldownOf(undefined), 30_000);
     assert.equal(await cooldownOf(120), 30_000);
