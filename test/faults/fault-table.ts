@@ -167,5 +167,6 @@ export const FAULTS: readonly Fault[] = [
     },
     end: (ctx) => ctx.identity.registerClient(),
   },
-  // Next, with the worker node: deleting the runtime's leader pod (one more entry here).
+  // Deleting the runtime's leader pod needs the runtime as pods: test/integration/pulumi-local-stack.test.ts runs it
+  // with the same monitor and secrecy sweep.
 ];

@@ -319,7 +319,8 @@ void describe("pull requests and GitOps on the local stack (real engine, private
           namespace: "demo",
           plural: "secretsyncs",
           name: "app-config",
-          body: [{ op: "replace", path: "/spec/secretObject/data/1/targetKey", value: "api-token" }],
+          // Key `token` now reads the object behind `password`: a field the program set, taken over by this client.
+          body: [{ op: "replace", path: "/spec/secretObject/data/1/sourcePath", value: "password" }],
         },
         jsonPatch,
       );
@@ -332,7 +333,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       assert.deepEqual(
         found.map((d) => [d.name, d.kind, d.changedPaths]),
         [
-          ["local-demo-sync-app-config", "conflict", ["spec.secretObject.data[1].targetKey"]],
+          ["local-demo-sync-app-config", "conflict", ["spec.secretObject.data[1].sourcePath"]],
           ["local-runtime-tokens-demo-binding", "unseen", ["subjects[1]"]],
         ],
       );

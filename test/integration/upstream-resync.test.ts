@@ -140,11 +140,27 @@ void describe("upstream resync scenarios (keyfleet's runtime, real kube-apiserve
     });
     const ready = await waitForReason(kube, ns, "forced", Reason.updateValueChangeOrForceUpdateSucceeded);
     t.diagnostic(`${ready.reason}: ${ready.message}`);
+    // The runtime logs "sync done" after it has posted the sync's Event: once the forced generation's line is
+    // there, every Event of the edit and the forced sync exists, and what follows can only come from polls.
+    const generation = (await kube.secretSync(ns, "forced"))?.metadata?.generation;
+    const forcedDone = (line: string) => {
+      const entry = JSON.parse(line) as { msg?: string; secretSync?: string; generation?: number };
+      return (
+        entry.msg === "sync done" && entry.secretSync === `${ns}/forced` && entry.generation === generation
+      );
+    };
+    await waitFor("the forced generation's sync done", async () => rt.logs.some(forcedDone) || undefined);
     // Several polls later nothing was written again: the key another manager owns is not a difference to fix.
     const writes = (await kube.events(ns, "forced")).length;
+    const version = (await kube.secret(ns, "forced"))?.metadata?.resourceVersion;
     await sleep(3 * POLL_SECONDS * 1000);
     t.diagnostic(`Events: ${(await eventReasons(ns, "forced")).join(", ")}`);
-    assert.equal((await kube.events(ns, "forced")).length, writes, "no Event (no write) at each poll");
+    assert.equal((await kube.events(ns, "forced")).length, writes, "no Event at each poll");
+    assert.equal(
+      (await kube.secret(ns, "forced"))?.metadata?.resourceVersion,
+      version,
+      "no write at each poll",
+    );
     assert.equal((await kube.ready(ns, "forced"))?.status, "True");
   });
 
