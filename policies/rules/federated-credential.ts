@@ -30,8 +30,7 @@ export function federatedCredentialProblems(props: Record<string, unknown>): str
 
 export const federatedCredential: KeyfleetPolicy = {
   name: "keyfleet-federated-credential",
-  description:
-    `Federated credentials use audience ${TOKEN_EXCHANGE_AUDIENCE} and trust exactly one ServiceAccount.`,
+  description: `Federated credentials use audience ${TOKEN_EXCHANGE_AUDIENCE} and trust exactly one ServiceAccount.`,
   remediationSteps:
     `Set audiences: ["${TOKEN_EXCHANGE_AUDIENCE}"], subject: "system:serviceaccount:<namespace>:<serviceaccount>" ` +
     "and issuer: the cluster's OIDC issuer URL.",

@@ -167,4 +167,3 @@ function pickDefined<T extends object, K extends keyof T>(
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
 }
-

@@ -4,7 +4,11 @@
  * RBAC decision. Shared in-process by the identity endpoint and the vault emulator.
  */
 import { randomUUID } from "node:crypto";
-import { AzureRole, KeyVaultNamePattern, MAX_FEDERATED_CREDENTIALS_PER_IDENTITY } from "../../shared/vocabulary.ts";
+import {
+  AzureRole,
+  KeyVaultNamePattern,
+  MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
+} from "../../shared/vocabulary.ts";
 
 /** Key Vault built-in roles (Azure RBAC data-plane), by role definition GUID. */
 export const KEY_VAULT_ROLES = {
@@ -254,7 +258,10 @@ export class Registry {
     if (credential.audiences.length !== 1) throw new RegistryError(400, "audiences: exactly one audience");
     const others = identity.federatedCredentials.filter((f) => f.name !== credential.name);
     if (others.length >= MAX_FEDERATED_CREDENTIALS_PER_IDENTITY) {
-      throw new RegistryError(400, `federatedCredentials: at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`);
+      throw new RegistryError(
+        400,
+        `federatedCredentials: at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} per identity`,
+      );
     }
     if (others.some((f) => f.issuer === credential.issuer && f.subject === credential.subject)) {
       throw new RegistryError(409, "a federated credential with this issuer and subject already exists");
@@ -283,10 +290,7 @@ export class Registry {
     scope?: string;
   }): RoleAssignment {
     const roleDefinitionId = resolveRole(input.role);
-    if (
-      input.scope !== undefined &&
-      !scopeMatches(input.scope)
-    ) {
+    if (input.scope !== undefined && !scopeMatches(input.scope)) {
       throw new RegistryError(400, "scope: secrets/<name>, keys/<name> or certificates/<name>");
     }
     const same = this.assignments.find(

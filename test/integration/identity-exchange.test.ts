@@ -41,7 +41,7 @@ describe("token exchange of ServiceAccount tokens (real kube-apiserver)", () => 
   const secretName = `idx-${suffix}`;
   const secretValue = `value-${randomBytes(8).toString("hex")}`;
 
-  const serviceAccountToken = async (namespace: string, audiences = [TOKEN_EXCHANGE_AUDIENCE]) => {
+  const serviceAccountToken = async (namespace: string, audiences: string[] = [TOKEN_EXCHANGE_AUDIENCE]) => {
     const response = await core.createNamespacedServiceAccountToken({
       namespace,
       name: "workload",
