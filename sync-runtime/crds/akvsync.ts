@@ -4,7 +4,13 @@
  * with its field path on the status, so one bad item never makes the apiserver reject the whole object.
  */
 import { AKVSYNC } from "../../shared/vocabulary.ts";
-import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
+import {
+  ageColumn,
+  conditionSchema,
+  readyColumns,
+  type CrdManifest,
+  objectMetaProperties,
+} from "./common.ts";
 
 export type { CrdManifest } from "./common.ts";
 
@@ -46,9 +52,7 @@ export const akvSyncCrd: CrdManifest = {
             description:
               "Syncs Azure Key Vault secrets and certificates into Kubernetes Secrets (simplified SecretSync).",
             properties: {
-              apiVersion: { type: "string" },
-              kind: { type: "string" },
-              metadata: { type: "object" },
+              ...objectMetaProperties,
               spec: {
                 type: "object",
                 properties: {

@@ -12,6 +12,13 @@ export interface CrdManifest {
   spec: Record<string, unknown>;
 }
 
+/** The properties every object's schema starts with (TypeMeta and ObjectMeta; the apiserver validates metadata). */
+export const objectMetaProperties = {
+  apiVersion: { type: "string" },
+  kind: { type: "string" },
+  metadata: { type: "object" },
+} as const;
+
 /** Schema of one status condition (metav1.Condition). */
 export const conditionSchema = {
   type: "object",

@@ -4,16 +4,14 @@
  * that already runs the CSI driver keeps its own definition.
  */
 import { SECRET_PROVIDER_CLASS } from "../../shared/vocabulary.ts";
-import type { CrdManifest } from "./common.ts";
+import { objectMetaProperties, type CrdManifest } from "./common.ts";
 
 const schema = {
   openAPIV3Schema: {
     type: "object",
     description: "Names the vault and the objects to fetch (provider parameters).",
     properties: {
-      apiVersion: { type: "string" },
-      kind: { type: "string" },
-      metadata: { type: "object" },
+      ...objectMetaProperties,
       spec: {
         type: "object",
         properties: {

@@ -8,7 +8,13 @@
  * short name `ss`.
  */
 import { SECRET_SYNC } from "../../shared/vocabulary.ts";
-import { ageColumn, conditionSchema, readyColumns, type CrdManifest } from "./common.ts";
+import {
+  ageColumn,
+  conditionSchema,
+  readyColumns,
+  type CrdManifest,
+  objectMetaProperties,
+} from "./common.ts";
 import {
   DNS_SUBDOMAIN_SOURCE,
   FORCE_SYNCHRONIZATION_SOURCE,
@@ -86,9 +92,7 @@ export const secretSyncCrd: CrdManifest = {
             description:
               "Syncs Key Vault objects named by a SecretProviderClass into a Kubernetes Secret of the same name.",
             properties: {
-              apiVersion: { type: "string" },
-              kind: { type: "string" },
-              metadata: { type: "object" },
+              ...objectMetaProperties,
               spec: {
                 type: "object",
                 required: ["serviceAccountName", "secretProviderClassName", "secretObject"],
