@@ -223,8 +223,22 @@ void describe("the local stack under the real Pulumi engine", () => {
     assert.ok(report.samples > 0, "the monitor sampled the Secrets");
     assert.deepEqual(report.badSamples, [], "no Secret was missing, empty, foreign or set back");
     // Secrecy: the runtime pods' logs, the Events and the SecretSyncs' status hold no value in any form.
+    // The deleted pod's logs went with it; its replacement is read once its container runs (before that the
+    // apiserver answers 400 "waiting to start"), which also shows the Deployment back at full strength.
+    const runningPods = await waitFor(
+      "every runtime replica running again",
+      async () => {
+        const pods = (await core.listNamespacedPod({ namespace: RUNTIME_NS })).items.filter(
+          (pod) =>
+            !pod.metadata?.deletionTimestamp &&
+            pod.status?.containerStatuses?.some((c) => c.name === "sync-runtime" && c.state?.running),
+        );
+        return pods.length >= fleet.syncRuntime.replicas ? pods : undefined;
+      },
+      120_000,
+    );
     const texts: Array<{ source: string; text: string }> = [];
-    for (const pod of (await core.listNamespacedPod({ namespace: RUNTIME_NS })).items) {
+    for (const pod of runningPods) {
       const name = pod.metadata!.name!;
       texts.push({
         source: `logs ${name}`,

@@ -28,7 +28,7 @@ export function pulumiBuild(): BuildSpec {
     binaries: ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"],
     script: "build-pulumi.sh",
     args: [pulumiCacheDir(), v.cli, v.languageHostSdk, v.kubernetesProviderModule, v.kubernetesProvider],
-    coldEstimate: "about 20 minutes",
+    coldEstimate: "about 27 minutes",
   };
 }
 

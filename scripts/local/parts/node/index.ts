@@ -43,7 +43,7 @@ export function nodeRuntimeBuild(): BuildSpec {
     ],
     script: "build-node.sh",
     args: [nodeRuntimeCacheDir(), v.containerd, v.runc, v.cniPlugins],
-    coldEstimate: "about 10 minutes",
+    coldEstimate: "about 4 minutes",
   };
 }
 
