@@ -34,6 +34,9 @@ export interface LeaderElectorOptions {
   clock?: Clock;
 }
 
+/** Reads and writes stop() tries to hand the Lease back before letting it expire. */
+const RELEASE_ATTEMPTS = 3;
+
 /** Lease times are MicroTime: RFC 3339 with exactly six fractional digits (pure). */
 export function microTime(value: Date | string): k8s.V1MicroTime {
   const iso = (value instanceof Date ? value : new Date(value)).toISOString();
@@ -68,6 +71,8 @@ export class LeaderElector {
   private readonly name: string;
   private readonly clock: Clock;
   private cancelTimer: (() => void) | undefined;
+  /** The round in progress (or the last one): stop() waits for it, so its renewal cannot race the release. */
+  private current: Promise<void> = Promise.resolve();
   private leading = false;
   private lastRenewMs = 0;
   private stopped = false;
@@ -89,23 +94,28 @@ export class LeaderElector {
   run(onStartedLeading: () => void, onStoppedLeading: () => void): void {
     this.onStart = onStartedLeading;
     this.onStop = onStoppedLeading;
-    void this.round();
+    this.current = this.round();
   }
 
   /** Stops the loop and releases the Lease when held (so a successor need not wait out the duration). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
+    await this.current.catch(() => undefined);
     if (!this.leading) return;
     this.setLeading(false);
     try {
-      const lease = await this.o.kube.readLease(this.o.namespace, this.name);
-      if (lease?.spec?.holderIdentity === this.o.identity) {
-        await this.o.kube.replaceLease({
+      // A write that lost a conflict (someone wrote between our read and replace) is retried from a fresh read.
+      for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+        const lease = await this.o.kube.readLease(this.o.namespace, this.name);
+        if (lease?.spec?.holderIdentity !== this.o.identity) return;
+        const released = await this.o.kube.replaceLease({
           ...lease,
           spec: withMicroTimes({ ...lease.spec, holderIdentity: "" }),
         });
+        if (released) return;
       }
+      this.o.logger.warn("could not release the leader Lease: every write conflicted; it expires instead");
     } catch (error) {
       this.o.logger.warn({ err: describeError(error) }, "could not release the leader Lease");
     }
@@ -177,7 +187,9 @@ export class LeaderElector {
         this.setLeading(false);
     }
     if (!this.stopped) {
-      this.cancelTimer = this.clock.schedule(this.o.retryPeriodMs ?? 2000, () => void this.round());
+      this.cancelTimer = this.clock.schedule(this.o.retryPeriodMs ?? 2000, () => {
+        this.current = this.round();
+      });
     }
   }
 }
