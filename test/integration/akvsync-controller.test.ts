@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
+import { waitFor } from "../support/kube.ts";
 import { AkvSyncController } from "../../sync-runtime/akvsync/controller.ts";
 import { KubeClient } from "../../sync-runtime/kube/client.ts";
 import { RESOURCES } from "../../sync-runtime/akvsync/constants.ts";
@@ -29,25 +29,6 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const namespace = `kf-akv-${randomBytes(3).toString("hex")}`;
 let controller: AkvSyncController;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await sleep(200);
-  }
-}
 
 type Obj = { metadata: k8s.V1ObjectMeta; spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -100,7 +81,7 @@ type Status = {
 
 /** Waits for a status written for the current generation that satisfies `ok`. */
 async function statusOf(name: string, ok: (s: Status) => boolean = () => true): Promise<Status> {
-  return eventually(`status of ${name}`, async () => {
+  return waitFor(`status of ${name}`, async () => {
     const akv = await get("AKVSync", name);
     const status = akv?.status as Status | undefined;
     return status && status.observedGeneration === akv?.metadata.generation && ok(status)
@@ -254,7 +235,7 @@ describe("AKVSync expansion", () => {
     ]);
     const status = await statusOf("app");
     assert.equal(cond(status, "Valid")?.reason, "UserInputValidationFailed");
-    await eventually("web-cert objects deleted", async () =>
+    await waitFor("web-cert objects deleted", async () =>
       (await get("SecretSync", "web-cert-v0")) ||
       (await get("SecretSync", "web-cert-v1")) ||
       (await get("SecretProviderClass", "app-web-cert"))
@@ -309,7 +290,7 @@ describe("AKVSync ownership", () => {
 
   it("lets the garbage collector remove everything generated when the AKVSync is deleted", async () => {
     await custom.deleteNamespacedCustomObject({ ...RESOURCES.AKVSync, namespace, name: "grabby" });
-    await eventually("generated objects collected", async () =>
+    await waitFor("generated objects collected", async () =>
       (await get("SecretSync", "mine")) || (await get("SecretProviderClass", "grabby-mine"))
         ? undefined
         : true,
@@ -351,7 +332,7 @@ describe("AKVSync bad input", () => {
     for (const name of ["two-shapes", "no-key", "hist", "typed"])
       assert.equal(await get("SecretSync", name), undefined);
 
-    const events = await eventually("InvalidSpec event", async () => {
+    const events = await waitFor("InvalidSpec event", async () => {
       const list = await core.listNamespacedEvent({ namespace, fieldSelector: "involvedObject.name=bad" });
       return list.items.some((e) => e.reason === "InvalidSpec") ? list.items : undefined;
     });
