@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import type { CrdManifest } from "../components/sync-runtime/index.ts";
-import { RuntimeEnv } from "../shared/vocabulary.ts";
+import { RuntimeEnv } from "../common/vocabulary.ts";
 import { readLocalEnvironment, type LocalEnvironment } from "../scripts/local/env.ts";
 import type { LocalInputs } from "./program.ts";
 

@@ -1,16 +1,16 @@
 /**
  * Every condition type, reason and message template the SecretSync reconciler writes, and the names it shares with
- * the rest of keyfleet (from shared/vocabulary.ts). The reason tables of README.md, docs/sync-runtime.md and
+ * the rest of keyfleet (from common/vocabulary.ts). The reason tables of README.md, docs/sync-runtime.md and
  * docs/troubleshooting.md are tested against these constants (docs.test.ts).
  */
-import { MANAGED_SECRET_LABEL } from "../shared/vocabulary.ts";
+import { MANAGED_SECRET_LABEL } from "../common/vocabulary.ts";
 
 export {
   MANAGED_SECRET_LABEL,
   SECRET_PROVIDER_CLASS,
   SECRET_SYNC,
   TOKEN_EXCHANGE_AUDIENCE,
-} from "../shared/vocabulary.ts";
+} from "../common/vocabulary.ts";
 
 /** Field manager of every server-side apply and status write the reconciler makes. */
 export const FIELD_MANAGER = "keyfleet" as const;

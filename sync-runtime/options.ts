@@ -9,7 +9,7 @@ import {
   DNS_LABEL_PATTERN,
   KeyVaultNamePattern,
   RuntimeEnv,
-} from "../shared/vocabulary.ts";
+} from "../common/vocabulary.ts";
 import { DEFAULT_CONTROLLER_NAME } from "./constants.ts";
 import { LOG_FORMATS } from "./logger.ts";
 import type { LogFormat } from "./logger.ts";

@@ -7,7 +7,7 @@
  */
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import { check, COMPONENT_PREFIX } from "../shared/validate.ts";
+import { check, COMPONENT_PREFIX } from "../base/validate.ts";
 import {
   addonDuration,
   addonProfiles,

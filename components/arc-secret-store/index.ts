@@ -8,7 +8,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, COMPONENT_PREFIX } from "../shared/validate.ts";
+import { check, COMPONENT_PREFIX } from "../base/validate.ts";
 import {
   CERT_MANAGER_CHART,
   SSE_EXTENSION_TYPE,

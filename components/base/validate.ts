@@ -1,7 +1,7 @@
 /** Small input checks shared by components; each throws `pulumi.ResourceError` naming the option. */
 import * as pulumi from "@pulumi/pulumi";
 
-export { DNS_LABEL_PATTERN, GUID_PATTERN } from "../../shared/vocabulary.ts";
+export { DNS_LABEL_PATTERN, GUID_PATTERN } from "../../common/vocabulary.ts";
 
 /** Package-style type prefix of every keyfleet component. */
 export const COMPONENT_PREFIX = "keyfleet:index";

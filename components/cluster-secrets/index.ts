@@ -14,8 +14,8 @@ import {
 import { ArcSecretStore } from "../arc-secret-store/index.ts";
 import type { KeyVault } from "../key-vault/index.ts";
 import { SecretSyncSet, type SyncedSecret } from "../secret-sync-set/index.ts";
-import { CRDS_INSTALLED_BY, ENGINES, type Engine } from "../../shared/vocabulary.ts";
-import { check, COMPONENT_PREFIX, requireOneOf, slug } from "../shared/validate.ts";
+import { CRDS_INSTALLED_BY, ENGINES, type Engine } from "../../common/vocabulary.ts";
+import { check, COMPONENT_PREFIX, requireOneOf, slug } from "../base/validate.ts";
 import { SyncRuntime, type SyncRuntimeArgs } from "../sync-runtime/index.ts";
 import { identityGroups, identityKeyOf } from "./properties.ts";
 import {

@@ -1,6 +1,6 @@
 /** Pure builders for {@link ClusterSecrets} (table-tested in properties.test.ts). */
 import { rolesFor, type VaultRole } from "../workload-identity/properties.ts";
-import { slug } from "../shared/validate.ts";
+import { slug } from "../base/validate.ts";
 
 /** What the grouping reads of a served namespace. */
 export interface NamespaceObjects {

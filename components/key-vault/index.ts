@@ -6,9 +6,9 @@
  */
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
-import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
+import { KeyVaultNamePattern } from "../../common/vocabulary.ts";
 import { LocalVaultSecret, localVaultResourceId } from "../local-azure/index.ts";
-import { check, COMPONENT_PREFIX, GUID_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
+import { check, COMPONENT_PREFIX, GUID_PATTERN, requireOneOf, slug } from "../base/validate.ts";
 import { vaultProperties, vaultResourceId, vaultUri, type VaultNetworkRulesArgs } from "./properties.ts";
 
 export { vaultProperties, vaultResourceId, vaultUri } from "./properties.ts";

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import type * as pulumi from "@pulumi/pulumi";
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import { diffSecret } from "./diff.ts";
 import { failure, isNotFound, statusOf, withGround } from "./ground.ts";
 import type { Handler } from "./handler.ts";

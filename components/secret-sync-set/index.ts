@@ -13,8 +13,8 @@ import {
   SECRET_PROVIDER_CLASS,
   SECRET_SYNC,
   type Engine,
-} from "../../shared/vocabulary.ts";
-import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, requireOneOf, slug } from "../shared/validate.ts";
+} from "../../common/vocabulary.ts";
+import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, requireOneOf, slug } from "../base/validate.ts";
 import type { WorkloadIdentity } from "../workload-identity/index.ts";
 import {
   akvSyncSpec,

@@ -3,8 +3,8 @@
  * SecretProviderClass parameters, SecretSync specs, CSI-driver `secretObjects` (add-on engine) and AKVSync specs.
  */
 import { stringify } from "yaml";
-import { withoutUndefined } from "../../shared/objects.ts";
-import type { ObjectType } from "../../shared/vocabulary.ts";
+import { withoutUndefined } from "../../common/objects.ts";
+import type { ObjectType } from "../../common/vocabulary.ts";
 
 /** Annotation a Secret carries so Reloader-style restarts fire when it changes. */
 export const RESTART_MATCH_ANNOTATION = "reloader.stakater.com/match";

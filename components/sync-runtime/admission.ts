@@ -8,7 +8,7 @@
  * whose Secret labels or annotations are invalid or use the reserved prefix, for CRDs installed by other engines
  * that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import { MANAGED_SECRET_LABEL, SECRET_SYNC } from "../../sync-runtime/constants.ts";
 import {
   LABEL_VALUE_SOURCE,

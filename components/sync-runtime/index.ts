@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RuntimeEnv } from "../../shared/vocabulary.ts";
-import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, slug } from "../shared/validate.ts";
+import { RuntimeEnv } from "../../common/vocabulary.ts";
+import { check, COMPONENT_PREFIX, DNS_LABEL_PATTERN, slug } from "../base/validate.ts";
 import type { ServiceAccountRef } from "../workload-identity/properties.ts";
 import { HASH_KEY_SECRET_NAME } from "../../sync-runtime/hash-key.ts";
 import { admissionPolicies, admissionSettingsProblems, type AdmissionPolicySettings } from "./admission.ts";

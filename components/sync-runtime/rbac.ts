@@ -5,7 +5,7 @@
  * serves, granted per namespace by resourceNames. Events, its own CRDs and their status, workloads it restarts,
  * and Leases in its own namespace for leader election.
  */
-import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC, SPC_POD_STATUS } from "../../shared/vocabulary.ts";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC, SPC_POD_STATUS } from "../../common/vocabulary.ts";
 import type { ServiceAccountRef } from "../workload-identity/properties.ts";
 
 /** A Kubernetes PolicyRule. */

@@ -1,7 +1,7 @@
 /** Pure builders for the runtime's Deployment, ConfigMap bundle check, CRD filter (table-tested). */
 import { gzipSync } from "node:zlib";
 import type * as k8s from "@pulumi/kubernetes";
-import { RuntimeEnv } from "../../shared/vocabulary.ts";
+import { RuntimeEnv } from "../../common/vocabulary.ts";
 
 /** ConfigMaps (and Secrets) cap at 1 MiB of data. */
 export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;

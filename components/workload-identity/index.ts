@@ -23,7 +23,7 @@ import {
   GUID_PATTERN,
   requireOneOf,
   slug,
-} from "../shared/validate.ts";
+} from "../base/validate.ts";
 import {
   federatedCredentialSpecs,
   ROLE_GUIDS,

@@ -4,8 +4,8 @@ import {
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
   OBJECT_TYPES_NEEDING_READER,
   TOKEN_EXCHANGE_AUDIENCE,
-} from "../../shared/vocabulary.ts";
-import { slug } from "../shared/validate.ts";
+} from "../../common/vocabulary.ts";
+import { slug } from "../base/validate.ts";
 
 /** Vault roles the sync identity may hold. */
 export const VaultRole = {

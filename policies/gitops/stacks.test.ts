@@ -21,7 +21,7 @@ describe("changedStacks", () => {
     { name: "a component", files: ["components/key-vault/index.ts"], stacks: STACKS },
     { name: "the policy pack", files: ["policies/rules/vault-hardening.ts"], stacks: STACKS },
     { name: "the sync runtime (its bundle is deployed)", files: ["sync-runtime/main.ts"], stacks: STACKS },
-    { name: "the shared vocabulary", files: ["shared/vocabulary.ts"], stacks: STACKS },
+    { name: "the shared vocabulary", files: ["common/vocabulary.ts"], stacks: STACKS },
     { name: "the project and the lock file", files: ["Pulumi.yaml"], stacks: STACKS },
     {
       name: "docs and tests touch nothing",

@@ -16,7 +16,7 @@ export const PROGRAM_PATHS = [
   "components/",
   "policies/",
   "sync-runtime/",
-  "shared/",
+  "common/",
 ] as const;
 
 const STACK_FILE = /^stacks\/Pulumi\.([^/]+)\.ya?ml$/;

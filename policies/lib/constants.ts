@@ -2,7 +2,7 @@
  * Type tokens, role GUIDs and setting names the rules look for. Type tokens are the ones @pulumi/azure-native 3.28
  * and @pulumi/kubernetes 4.34 register; strings (not resource classes) keep the pack light to load. Names keyfleet
  * shares with its components and runtime (custom resources, roles, the token audience, the runtime's environment,
- * engine defaults) come from shared/vocabulary.ts, which has no dependencies.
+ * engine defaults) come from common/vocabulary.ts, which has no dependencies.
  */
 import {
   AKVSYNC,
@@ -12,9 +12,9 @@ import {
   ENGINE_DEFAULTS,
   SECRET_PROVIDER_CLASS,
   SECRET_SYNC,
-} from "../../shared/vocabulary.ts";
+} from "../../common/vocabulary.ts";
 
-export { ExtensionType, RuntimeEnv, TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+export { ExtensionType, RuntimeEnv, TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 
 /** The type token @pulumi/kubernetes registers for a custom resource. */
 const kubernetesType = (resource: { apiVersion: string; kind: string }) =>
@@ -49,7 +49,7 @@ export const EngineKind = { ...Engine, arcCsiExtension: "arc-csi-extension" } as
 /** One of {@link EngineKind}. */
 export type EngineKind = (typeof EngineKind)[keyof typeof EngineKind];
 
-/** Built-in Azure role definition GUIDs, by name (shared/vocabulary.ts `AzureRole`). */
+/** Built-in Azure role definition GUIDs, by name (common/vocabulary.ts `AzureRole`). */
 export const Role = Object.fromEntries(Object.entries(AzureRole).map(([key, role]) => [key, role.id])) as {
   readonly [K in keyof typeof AzureRole]: (typeof AzureRole)[K]["id"];
 };

@@ -11,7 +11,7 @@ import {
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
   type Engine,
   ObjectType,
-} from "../../shared/vocabulary.ts";
+} from "../../common/vocabulary.ts";
 import type { RawCluster, RawFleet, RawNamespace, RawSyncSettings } from "./schema.ts";
 import type { ClusterConfig, FleetConfig, NamespaceConfig, SyncSettings, VaultConfig } from "./types.ts";
 

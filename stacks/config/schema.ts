@@ -12,7 +12,7 @@ import {
   KeyVaultNamePattern,
   OBJECT_TYPES,
   ObjectType,
-} from "../../shared/vocabulary.ts";
+} from "../../common/vocabulary.ts";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../../components/sync-runtime/workload.ts";
 
 /** Durations are written with a unit: "90s", "2m", "1h" (the AKS add-on's own format). */

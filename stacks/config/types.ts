@@ -2,9 +2,9 @@
  * CONTRACT used by policies/ (the fleet planner and CrossGuard rules): the validated, fully expanded fleet
  * configuration. Produced only by `validateFleetConfig` / `loadFleetConfig` (./load.ts). Keep it stable.
  */
-import type { ClusterKind, Engine, ObjectType } from "../../shared/vocabulary.ts";
+import type { ClusterKind, Engine, ObjectType } from "../../common/vocabulary.ts";
 
-export type { ClusterKind, Engine } from "../../shared/vocabulary.ts";
+export type { ClusterKind, Engine } from "../../common/vocabulary.ts";
 
 /** Azure tenant and subscription. Absent only when the stack creates no Azure resources (local). */
 export interface AzureConfig {

@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import type { CrdManifest } from "../../components/sync-runtime/index.ts";
 import { loadFleetConfig, stackConfigPath } from "../config/load.ts";
 import { configuredKeys, MissingSecretConfigError, missingSecrets } from "../config/secrets.ts";

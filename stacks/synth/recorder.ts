@@ -5,7 +5,7 @@
  * Call {@link recordRegistrations} right after `setMocks` (it wraps the mock monitor it installed).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CaptureMarker } from "../../shared/vocabulary.ts";
+import { CaptureMarker } from "../../common/vocabulary.ts";
 
 /** Placeholder written in place of every secret value. */
 export const REDACTED = CaptureMarker.redacted;

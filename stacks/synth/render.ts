@@ -1,6 +1,6 @@
 /** Renders a captured graph as an indented tree with each resource's key properties (pure). */
 import { createHash } from "node:crypto";
-import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../common/vocabulary.ts";
 import type { CapturedResource, Json } from "./capture.ts";
 
 /** Input paths shown per type in the text view (others: none). Secrets already read "[secret]". */

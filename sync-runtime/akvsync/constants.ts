@@ -1,8 +1,8 @@
 /**
  * Every label, condition type, reason and Event reason the AKVSync controller writes (API names come from
- * shared/vocabulary.ts). docs/akvsync-restarts.md's reason lists are tested against these constants (docs.test.ts).
+ * common/vocabulary.ts). docs/akvsync-restarts.md's reason lists are tested against these constants (docs.test.ts).
  */
-import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../common/vocabulary.ts";
 
 /** Field manager used for every server-side apply the AKVSync controller makes. */
 export const AKVSYNC_FIELD_MANAGER = "keyfleet-akvsync" as const;

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../shared/vocabulary.ts";
+import { AKVSYNC, SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../common/vocabulary.ts";
 import { GeneratedAnnotation, GeneratedLabel, SecretType } from "./constants.ts";
 import type { ParsedSpec } from "./schema.ts";
 import type { CompoundItem, OwnerReference, SingleObjectItem, ValidItem } from "./types.ts";

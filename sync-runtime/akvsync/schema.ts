@@ -3,7 +3,7 @@
  * e.g. `spec.objects[2].mapping[0].dataKey` + ` is required`. Cross-field rules live in validate.ts.
  */
 import { z } from "zod";
-import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
+import { KeyVaultNamePattern } from "../../common/vocabulary.ts";
 import { Pattern } from "../crds/rules.ts";
 import { SecretType } from "./constants.ts";
 import type { ValidationIssue } from "./types.ts";

@@ -1,8 +1,8 @@
 /** Shapes of the AKVSync custom resource and of its validated, normalised form. */
-import type { ObjectMeta } from "../../shared/vocabulary.ts";
+import type { ObjectMeta } from "../../common/vocabulary.ts";
 import type { ItemState, SecretType } from "./constants.ts";
 
-export type { ObjectMeta, OwnerReference } from "../../shared/vocabulary.ts";
+export type { ObjectMeta, OwnerReference } from "../../common/vocabulary.ts";
 
 /**
  * `spec` of an AKVSync as stored (unvalidated: the controller validates it on every reconcile and the CRD

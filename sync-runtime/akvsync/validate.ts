@@ -3,7 +3,7 @@
  * judged on its own so one bad item never stops the others; the result says which items are valid and, for the
  * invalid ones, which Secret names they would have produced (so their previously generated objects are kept).
  */
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import { entryPath, LABEL_VALUE_PATTERN, Limit, qualifiedNameProblem } from "../crds/rules.ts";
 import { REQUIRED_KEYS, SecretType } from "./constants.ts";
 import { DNS_SUBDOMAIN, itemSchema, parseWith, specSchema } from "./schema.ts";

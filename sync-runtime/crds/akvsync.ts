@@ -3,7 +3,7 @@
  * the schema (`x-kubernetes-preserve-unknown-fields`): the controller validates them and reports every problem
  * with its field path on the status, so one bad item never makes the apiserver reject the whole object.
  */
-import { AKVSYNC } from "../../shared/vocabulary.ts";
+import { AKVSYNC } from "../../common/vocabulary.ts";
 import {
   ageColumn,
   conditionSchema,

@@ -3,7 +3,7 @@
  * Secrets Store CSI driver's shape (v1 storage, v1alpha1 served). Installed only when absent, so a cluster
  * that already runs the CSI driver keeps its own definition.
  */
-import { SECRET_PROVIDER_CLASS } from "../../shared/vocabulary.ts";
+import { SECRET_PROVIDER_CLASS } from "../../common/vocabulary.ts";
 import { objectMetaProperties, type CrdManifest } from "./common.ts";
 
 const schema = {

@@ -7,7 +7,7 @@
  * tls keys, size) on the status. keyfleet adds `status.objects`, `observedGeneration`, printer columns and the
  * short name `ss`.
  */
-import { SECRET_SYNC } from "../../shared/vocabulary.ts";
+import { SECRET_SYNC } from "../../common/vocabulary.ts";
 import {
   ageColumn,
   conditionSchema,

@@ -14,7 +14,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import { describeError } from "../logger.ts";
 
 /** Informer event verbs. */

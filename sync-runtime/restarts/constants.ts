@@ -91,4 +91,4 @@ export const RESTART_DEFAULTS = {
 } as const;
 
 /** SecretProviderClassPodStatus API (the CSI driver's record of the versions mounted in each pod). */
-export { SPC_POD_STATUS } from "../../shared/vocabulary.ts";
+export { SPC_POD_STATUS } from "../../common/vocabulary.ts";

@@ -5,7 +5,7 @@
  * the condition last reported) — never values.
  */
 import type { Logger } from "pino";
-import { withoutUndefined } from "../../shared/objects.ts";
+import { withoutUndefined } from "../../common/objects.ts";
 import { dateOf, systemClock } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { Message, Reason, SECRET_SYNC, SUCCESS_REASONS } from "../constants.ts";

@@ -12,7 +12,7 @@ import type {
   SecretProviderClassResource,
   ValidSpc,
 } from "./types.ts";
-import { GUID_PATTERN, KeyVaultNamePattern, OBJECT_TYPES } from "../../shared/vocabulary.ts";
+import { GUID_PATTERN, KeyVaultNamePattern, OBJECT_TYPES } from "../../common/vocabulary.ts";
 import type { ObjectType } from "../vault/types.ts";
 import type { FieldProblem } from "../crds/rules.ts";
 

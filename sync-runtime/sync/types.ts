@@ -1,7 +1,7 @@
 /** Shapes of the custom resources the reconciler reads and writes (upstream-compatible). */
-import type { ObjectMeta, ObjectType } from "../../shared/vocabulary.ts";
+import type { ObjectMeta, ObjectType } from "../../common/vocabulary.ts";
 
-export type { ObjectMeta, OwnerReference } from "../../shared/vocabulary.ts";
+export type { ObjectMeta, OwnerReference } from "../../common/vocabulary.ts";
 
 /** A status condition (metav1.Condition). */
 export interface Condition {

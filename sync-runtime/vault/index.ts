@@ -4,7 +4,7 @@
  * (`ObjectFetcher`) and this factory.
  */
 import type { Registry } from "prom-client";
-import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../shared/vocabulary.ts";
+import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../common/vocabulary.ts";
 import { AzureVaultProvider } from "./azure-provider.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { DEFAULT_CIRCUIT_BREAKER } from "./circuit-breaker.ts";
@@ -69,7 +69,7 @@ export interface VaultLayerOptions extends Pick<
   caBundlePem?: string;
   /**
    * Vault reads per 10 s per vault for this runtime: the budget refills at a tenth of it per second and bursts up
-   * to 2.5 s of it (at least 10). Default 200 (shared/vocabulary.ts `DEFAULT_VAULT_REQUESTS_PER_10S`).
+   * to 2.5 s of it (at least 10). Default 200 (common/vocabulary.ts `DEFAULT_VAULT_REQUESTS_PER_10S`).
    */
   vaultRequestsPer10s?: number;
   /**

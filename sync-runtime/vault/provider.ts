@@ -87,7 +87,7 @@ export interface VaultProvider {
 export const LIST_PAGE_SIZE = 25;
 
 /** Key Vault naming rules (validated before a name is put into a URL). */
-export { KeyVaultNamePattern as NamePattern } from "../../shared/vocabulary.ts";
+export { KeyVaultNamePattern as NamePattern } from "../../common/vocabulary.ts";
 
 /** Cache-key form of an object: names are case-insensitive in Key Vault. */
 export function objectKey(ref: VaultObjectRef): string {

@@ -4,7 +4,7 @@
  * for it. A reservation that would wait longer than `maxWaitMs` is refused (BudgetExhausted) and takes nothing.
  * Pure state machine: the caller passes the time in, so tests need no timers.
  */
-import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../shared/vocabulary.ts";
+import { DEFAULT_VAULT_REQUESTS_PER_10S } from "../../common/vocabulary.ts";
 
 /** Budget settings (per vault, per runtime). */
 export interface TokenBucketOptions {
@@ -16,7 +16,7 @@ export interface TokenBucketOptions {
   maxWaitMs: number;
 }
 
-/** Defaults: 200 reads per 10 s per vault per runtime (shared/vocabulary.ts), bursts of 50, wait at most 30 s. */
+/** Defaults: 200 reads per 10 s per vault per runtime (common/vocabulary.ts), bursts of 50, wait at most 30 s. */
 export const DEFAULT_BUDGET: TokenBucketOptions = {
   refillPerSecond: DEFAULT_VAULT_REQUESTS_PER_10S / 10,
   burst: 50,

@@ -6,10 +6,10 @@
  * them). Values are raw bytes; format/encoding conversion (objectFormat, objectEncoding, tls splitting) is the
  * reconciler's job.
  */
-import type { ObjectType } from "../../shared/vocabulary.ts";
+import type { ObjectType } from "../../common/vocabulary.ts";
 
 /** Key Vault object types a SecretProviderClass may name (`objectType`), from the shared vocabulary. */
-export { ObjectType } from "../../shared/vocabulary.ts";
+export { ObjectType } from "../../common/vocabulary.ts";
 
 /** The workload identity a request is made as: always a ServiceAccount of the SecretSync's own namespace. */
 export interface RequestIdentity {

@@ -7,7 +7,7 @@ import https from "node:https";
 import type { LocalIdentity } from "../../scripts/local/env.ts";
 import type { VaultDescription } from "./management-api.ts";
 import type { AppIdentity, FederatedCredential, RoleAssignment } from "./registry.ts";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 
 /** Audience of workload identity federation. */
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
+import { KeyVaultNamePattern } from "../../common/vocabulary.ts";
 
 const VAULT_NAME = KeyVaultNamePattern.vault;
 /** Names that would shadow a collection in `/<vaultName>/...` addressing. */

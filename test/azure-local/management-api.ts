@@ -9,7 +9,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { ADMIN_CLIENT_ID, RegistryError, type Registry } from "./registry.ts";
 import { VAULT_RESOURCE, type TokenIssuer } from "./token-issuer.ts";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 
 /** Header carrying the management key. */
 export const MANAGEMENT_KEY_HEADER = "x-keyfleet-management-key";

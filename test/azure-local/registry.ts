@@ -8,7 +8,7 @@ import {
   AzureRole,
   KeyVaultNamePattern,
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
-} from "../../shared/vocabulary.ts";
+} from "../../common/vocabulary.ts";
 
 /** Key Vault built-in roles (Azure RBAC data-plane), by role definition GUID. */
 export const KEY_VAULT_ROLES = {

@@ -10,7 +10,7 @@ import { audiencesOf, checkClaims, decodeJwt, JwtError, verifySignature, type De
 import type { KubeJwks } from "./kube-jwks.ts";
 import { ADMIN_CLIENT_ID, matchFederatedCredential, type Registry } from "./registry.ts";
 import { resourceFromScopes, type TokenIssuer } from "./token-issuer.ts";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 
 /** Audience a ServiceAccount token must carry for the exchange. */
 /** client_assertion_type of a JWT client assertion. */

@@ -6,7 +6,7 @@
  * {@link VersionedStore.restore} move one name's state in and out as plain JSON.
  */
 import { randomBytes } from "node:crypto";
-import { KeyVaultNamePattern } from "../../shared/vocabulary.ts";
+import { KeyVaultNamePattern } from "../../common/vocabulary.ts";
 
 /** Object attributes as Key Vault returns them (times in seconds since the epoch). */
 export interface ObjectAttributes {

@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { readLocalEnvironment, type LocalEnvironment } from "../../scripts/local/env.ts";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 import { AzureLocalAdminClient } from "../azure-local/admin-client.ts";
 import { decodeJwt, signJwt } from "../azure-local/jwt.ts";
 import { readFileSync } from "node:fs";

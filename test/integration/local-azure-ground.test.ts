@@ -13,7 +13,7 @@ import * as k8s from "@kubernetes/client-node";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { LOCAL_AZURE_PROVIDERS, localVaultResourceId } from "../../components/local-azure/index.ts";
 import { readLocalEnvironment, type LocalEnvironment } from "../../scripts/local/env.ts";
-import { TOKEN_EXCHANGE_AUDIENCE } from "../../shared/vocabulary.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
 import { localVaultClientOptions, workloadIdentityCredential } from "../azure-local/sdk.ts";
 import {
   serializeAsPulumiDoes,

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
-import type { ObjectType } from "../../shared/vocabulary.ts";
+import type { ObjectType } from "../../common/vocabulary.ts";
 import { KubeClient } from "../../sync-runtime/kube/client.ts";
 import { SECRET_PROVIDER_CLASS, SECRET_SYNC } from "../../sync-runtime/constants.ts";
 import type { SecretSyncStatus } from "../../sync-runtime/sync/types.ts";
