@@ -1,13 +1,19 @@
 /**
  * The documentation cannot drift from the code: the reasons tables list exactly the reason constants, the
- * migration tables are the mapping constants, and every message quoted in docs/troubleshooting.md is what the
+ * migration tables are the mapping constants, the admission-policy table names exactly the policies the component
+ * installs, and every message quoted in docs/troubleshooting.md is what the
  * templates (and the admission policies and CRD) produce today.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { secretWritesPolicy, secretSyncMetadataPolicy } from "../components/sync-runtime/admission.ts";
+import {
+  admissionPolicies,
+  secretSyncMetadataPolicy,
+  secretWritesPolicy,
+} from "../components/sync-runtime/admission.ts";
+import { RUNTIME_NAME } from "../components/sync-runtime/workload.ts";
 import {
   LEGACY_STATUS_NAMES,
   Message,
@@ -69,6 +75,18 @@ void describe("reasons tables", () => {
       );
     });
   }
+});
+
+void it("docs/sync-runtime.md's admission-policy table names exactly the policies SyncRuntime installs", () => {
+  const installed = admissionPolicies({
+    name: RUNTIME_NAME,
+    runtimeServiceAccount: { namespace: "n", name: RUNTIME_NAME },
+    hashKeySecretName: "h",
+  }).filter((m) => m.kind === "ValidatingAdmissionPolicy");
+  assert.deepEqual(
+    tableAfter(read("docs/sync-runtime.md"), "## Admission policies").map((row) => names(row[0]!)[0]),
+    installed.map((p) => p.metadata.name),
+  );
 });
 
 void describe("migration tables (docs/troubleshooting.md)", () => {

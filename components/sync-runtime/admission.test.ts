@@ -24,18 +24,20 @@ const base = {
 const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const VAPB = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 
-void test("by default: two policies, each bound cluster-wide, guarding the runtime's own identity", async () => {
+void test("by default: three policies, each bound cluster-wide, guarding the runtime's own identity", async () => {
   new SyncRuntime("rt", { ...base, namespace: "kf" }, { provider });
   await h.settle();
   const policies = h.ofType(VAP).filter((r) => r.name.startsWith("rt-"));
   const bindings = h.ofType(VAPB).filter((r) => r.name.startsWith("rt-"));
   assert.deepEqual(policies.map((p) => at(p.inputs, "metadata.name")).sort(), [
+    `${RUNTIME_NAME}-secret-deletes`,
     `${RUNTIME_NAME}-secret-writes`,
     `${RUNTIME_NAME}-secretsync-metadata`,
   ]);
   assert.deepEqual(
     bindings.map((b) => [at(b.inputs, "spec.policyName"), at(b.inputs, "spec.validationActions")]).sort(),
     [
+      [`${RUNTIME_NAME}-secret-deletes`, ["Deny"]],
       [`${RUNTIME_NAME}-secret-writes`, ["Deny"]],
       [`${RUNTIME_NAME}-secretsync-metadata`, ["Deny"]],
     ],
@@ -52,6 +54,14 @@ void test("by default: two policies, each bound cluster-wide, guarding the runti
   assert.match(
     JSON.stringify(at(writes.inputs, "spec.variables")),
     /\['bootstrap\.kubernetes\.io\/token', 'kubernetes\.io\/service-account-token'\]/,
+  );
+  const deletes = policies.find((p) => at(p.inputs, "metadata.name") === `${RUNTIME_NAME}-secret-deletes`)!;
+  assert.deepEqual(at(deletes.inputs, "spec.matchConstraints.resourceRules"), [
+    { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["secrets"] },
+  ]);
+  assert.match(
+    JSON.stringify(at(deletes.inputs, "spec.matchConditions")),
+    /request\.userInfo\.username == 'system:serviceaccount:kf:keyfleet-sync-runtime'/,
   );
   for (const r of [...policies, ...bindings]) assert.ok(r.parent.endsWith("::rt"), `${r.name} is parented`);
 });
@@ -100,7 +110,7 @@ void test("{ enabled: false } declares none; a namespace selector scopes the bin
     false,
   );
   const scoped = h.ofType(VAPB).filter((r) => r.name.startsWith("scoped-"));
-  assert.equal(scoped.length, 2);
+  assert.equal(scoped.length, 3);
   for (const b of scoped)
     assert.deepEqual(at(b.inputs, "spec.matchResources.namespaceSelector"), { matchLabels: { team: "a" } });
 });

@@ -4,9 +4,10 @@
  * Secret Store extension ship it: RBAC lets the runtime create and patch every Secret, so a compromised or buggy
  * runtime could write any Secret; these policies let its identity write only Secrets that are labelled
  * `secrets-store.sync.x-k8s.io` and owned by exactly one SecretSync of the same name, never take over an existing
- * Secret that was neither, and never write a denied type. A second policy refuses SecretSyncs (from anyone)
- * whose Secret labels or annotations are invalid or use the reserved prefix, for CRDs installed by other engines
- * that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
+ * Secret that was neither, and never write a denied type. A second policy refuses every Secret delete by that
+ * identity, should RBAC ever grant it (keyfleet never deletes a Secret: the garbage collector removes one with its
+ * SecretSync). A third refuses SecretSyncs (from anyone) whose Secret labels or annotations are invalid or use the
+ * reserved prefix, for CRDs installed by other engines that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
 import { withoutUndefined } from "../../common/objects.ts";
 import { MANAGED_SECRET_LABEL, SECRET_SYNC } from "../../sync-runtime/constants.ts";
@@ -90,10 +91,16 @@ export function admissionSettingsProblems(
   return problems;
 }
 
+/** The runtime's user name as the apiserver sees it. */
+function runtimeUser(inputs: AdmissionPolicyInputs): string {
+  const sa = inputs.runtimeServiceAccount;
+  return `system:serviceaccount:${sa.namespace}:${sa.name}`;
+}
+
 /** The ValidatingAdmissionPolicy on the runtime's own Secret writes (pure). */
 export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionManifest {
   const sa = inputs.runtimeServiceAccount;
-  const user = `system:serviceaccount:${sa.namespace}:${sa.name}`;
+  const user = runtimeUser(inputs);
   const label = cel(MANAGED_SECRET_LABEL);
   const syncGroup = cel(`${SECRET_SYNC.group}/`);
   const syncKind = cel(SECRET_SYNC.kind);
@@ -166,6 +173,39 @@ export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionMani
           expression: "!(has(object.type) && object.type in variables.deniedTypes)",
           reason: "Forbidden",
           messageExpression: `${who} + ': type ' + object.type + ' is on the deny-list'`,
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The ValidatingAdmissionPolicy refusing the runtime's Secret deletes (pure). Its ClusterRole has no `delete`, so
+ * RBAC refuses first; this holds when someone widens that role (e.g. binds `edit`), as upstream's chart does.
+ */
+export function secretDeletesPolicy(inputs: AdmissionPolicyInputs): AdmissionManifest {
+  const user = runtimeUser(inputs);
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: `${inputs.name}-secret-deletes`, labels: inputs.labels ?? {} },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["secrets"] },
+        ],
+      },
+      matchConditions: [
+        { name: "made-by-the-sync-runtime", expression: `request.userInfo.username == ${cel(user)}` },
+      ],
+      validations: [
+        {
+          expression: "false",
+          reason: "Forbidden",
+          messageExpression:
+            `${cel(`${user} may not delete Secret `)} + request.namespace + '/' + request.name + ` +
+            `': keyfleet never deletes a Secret; the garbage collector removes a synced Secret with its SecretSync'`,
         },
       ],
     },
@@ -251,6 +291,10 @@ export function bindingFor(
 /** Every policy and binding (pure): none when disabled. */
 export function admissionPolicies(inputs: AdmissionPolicyInputs): AdmissionManifest[] {
   if (inputs.settings?.enabled === false) return [];
-  const policies = [secretWritesPolicy(inputs), secretSyncMetadataPolicy(inputs)];
+  const policies = [
+    secretWritesPolicy(inputs),
+    secretDeletesPolicy(inputs),
+    secretSyncMetadataPolicy(inputs),
+  ];
   return policies.flatMap((policy) => [policy, bindingFor(policy, inputs.settings)]);
 }

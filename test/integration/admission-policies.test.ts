@@ -9,12 +9,13 @@ import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
 import { openAzure } from "../support/azure.ts";
 import type { DemoAzure } from "../support/azure.ts";
-import { KubeHelper, objectsParameter, waitForReason } from "../support/kube.ts";
+import { KubeHelper, objectsParameter, waitFor, waitForReason } from "../support/kube.ts";
 import { startRuntime } from "../support/runtime.ts";
 import type { TestRuntime } from "../support/runtime.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
 import { MANAGED_SECRET_LABEL, Reason } from "../../sync-runtime/constants.ts";
 import { installCrds } from "../../sync-runtime/crds/index.ts";
+import { RUNTIME_NAME } from "../../components/sync-runtime/workload.ts";
 import { duplicateKeys } from "../support/log-lines.ts";
 import { createRuntimeIdentity } from "../support/runtime-identity.ts";
 import type { RuntimeIdentity } from "../support/runtime-identity.ts";
@@ -209,11 +210,52 @@ void describe("admission policies (real kube-apiserver)", () => {
       assert.deepEqual(await kube.secretValues(ns, "theirs"), { mine: "keep" });
     });
 
-    void it("never deletes a Secret (RBAC grants no delete)", async () => {
+    void it("never deletes a Secret: RBAC grants no delete, and the policy refuses one when RBAC is widened", async () => {
       const asRuntime = identity.kubeConfig.makeApiClient(k8s.CoreV1Api);
-      const refused = await refusal(() => asRuntime.deleteNamespacedSecret({ namespace: ns, name: "ok" }));
-      assert.equal(refused?.code, 403);
-      assert.match(refused!.message, /cannot delete resource "secrets"/);
+      const denied = await refusal(() => asRuntime.deleteNamespacedSecret({ namespace: ns, name: "ok" }));
+      assert.equal(denied?.code, 403);
+      assert.match(denied!.message, /cannot delete resource "secrets"/);
+      // As upstream's e2e does: grant delete (a widened role), and the admission policy still refuses.
+      const rbac = kube.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+      const meta = { name: "widened", namespace: ns };
+      await rbac.createNamespacedRole({
+        namespace: ns,
+        body: { metadata: meta, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["delete"] }] },
+      });
+      await rbac.createNamespacedRoleBinding({
+        namespace: ns,
+        body: {
+          metadata: meta,
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "widened" },
+          subjects: [{ kind: "ServiceAccount", name: RUNTIME_NAME, namespace: identity.namespace }],
+        },
+      });
+      const policy = identity.policyNames.find((n) => n.endsWith("-secret-deletes"))!;
+      // A dry run goes through admission and deletes nothing; repeat while RBAC still refuses (the new binding
+      // reaches the authorizer's cache a moment later). Allowed (undefined) counts as a refusal still to come.
+      const refused = await waitFor(
+        "the runtime's delete to be refused by the admission policy",
+        async () => {
+          const r = await refusal(() =>
+            asRuntime.deleteNamespacedSecret({ namespace: ns, name: "ok", dryRun: "All" }),
+          );
+          return r && !/cannot delete resource/.test(r.message) ? r : undefined;
+        },
+        30_000,
+        200,
+      );
+      assert.equal(refused.code, 403, refused.message);
+      assert.ok(refused.message.includes(`ValidatingAdmissionPolicy '${policy}'`), refused.message);
+      assert.match(
+        refused.message,
+        new RegExp(`${identity.username} may not delete Secret ${ns}/ok: keyfleet never deletes a Secret`),
+      );
+      assert.ok(await kube.secret(ns, "ok"), "the Secret is still there");
+      // Not the policy's business when anyone else deletes it.
+      assert.equal(
+        await refusal(() => kube.core.deleteNamespacedSecret({ namespace: ns, name: "ok", dryRun: "All" })),
+        undefined,
+      );
     });
   });
 

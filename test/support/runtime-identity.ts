@@ -90,11 +90,11 @@ export async function createRuntimeIdentity(
       namespaceSelector: { matchLabels: { [policyNamespaceLabel.key]: policyNamespaceLabel.value } },
     },
   });
-  // The Secret-writes policy matches this runtime's user only; bind it everywhere (as the component does).
+  // The Secret policies match this runtime's user only; bind them everywhere (as the component does).
   for (const manifest of policies) {
     if (
       manifest.kind === "ValidatingAdmissionPolicyBinding" &&
-      manifest.metadata.name.endsWith("-secret-writes")
+      /-secret-(writes|deletes)$/.test(manifest.metadata.name)
     )
       delete (manifest.spec as { matchResources?: unknown }).matchResources;
   }
