@@ -10,6 +10,7 @@ import { FleetConfigError } from "../stacks/config/load.ts";
 import { MissingSecretConfigError } from "../stacks/config/secrets.ts";
 import { captureStackDetailed } from "../stacks/synth/capture.ts";
 import { countByType, renderTree } from "../stacks/synth/render.ts";
+import { counted } from "../common/text.ts";
 
 const USAGE =
   "usage: npm run synth -- --stack <dev|prod|local|...> [--json] [--bundle auto|stub|build] [--stacks-dir <dir>] [--allow-missing-secrets]";
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
     });
     if (result.missingSecrets.length > 0)
       process.stderr.write(
-        `warning: ${result.missingSecrets.length} secret config key(s) not set, judged without their values: ${result.missingSecrets.join(", ")}\n`,
+        `warning: ${counted(result.missingSecrets.length, "secret config key")} not set, judged without their values: ${result.missingSecrets.join(", ")}\n`,
       );
     const ms = Math.round(performance.now() - started);
     if (values.json) {

@@ -3,6 +3,7 @@ import { EngineKind } from "../lib/constants.ts";
 import type { ClusterLoad } from "./analysis.ts";
 import { spreadSeconds } from "./analysis.ts";
 import type { EngineObservation, FleetModel } from "./graph.ts";
+import { counted } from "../../common/text.ts";
 
 /** A problem that keeps a cluster out of the analysis, reported against `urn`. */
 export interface LoadProblem {
@@ -102,6 +103,6 @@ export function groupProblems(problems: readonly LoadProblem[]): Array<{ urn: st
   for (const p of problems) groups.set(p.message, [...(groups.get(p.message) ?? []), p]);
   return [...groups].map(([message, list]) => ({
     urn: list[0]!.urn,
-    message: `${list.length} cluster(s) (${nameList(list.map((p) => p.cluster))}): ${message}`,
+    message: `${counted(list.length, "cluster")} (${nameList(list.map((p) => p.cluster))}): ${message}`,
   }));
 }

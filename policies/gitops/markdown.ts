@@ -6,6 +6,7 @@
 import { percent } from "../lib/format.ts";
 import type { TargetedWave } from "../rollout/plan.ts";
 import type { PrCheckReport, StackReport } from "./report.ts";
+import { counted } from "../../common/text.ts";
 
 /** Rows shown per list before "… and N more". */
 const ROWS = 25;
@@ -37,7 +38,9 @@ function burstCell(s: StackReport): string {
   if (s.rollout.vaults.length === 0) return "nothing read at once";
   if (s.rollout.safe) {
     return s.rollout.vaults
-      .map((v) => `${v.vault}: ${num(v.burstObjects)} of ${num(v.headroomPerSecond)} reads/s free`)
+      .map(
+        (v) => `${v.vault}: ${num(v.burstObjects)} reads at once, ${num(v.headroomPerSecond)} reads/s free`,
+      )
       .join("; ");
   }
   return `**${s.rollout.waves.length} waves** needed`;
@@ -111,7 +114,7 @@ function plansSection(s: StackReport): string[] {
     );
     for (const short of p.shortfalls) {
       lines.push(
-        `|  | ${short.clusters.length} ${short.engine} cluster(s) spread over only ${short.spreadSeconds} s: risk ${percent(short.risk)} per second |  |  |  |  |  |  |`,
+        `|  | ${counted(short.clusters.length, `${short.engine} cluster`)} spread over only ${short.spreadSeconds} s: risk ${percent(short.risk)} per second |  |  |  |  |  |  |`,
       );
     }
   }
@@ -127,14 +130,16 @@ function waveLines(stack: string, wave: TargetedWave, intervalSeconds: number): 
   const parts = wave.units.filter((u) => u.read).length;
   const rest =
     (wave.clusters.length > 10 ? ` and ${wave.clusters.length - 10} more` : "") +
-    (parts > 0 ? ` (${parts} changed SecretProviderClass/AKVSync object(s) of a cluster split by read)` : "");
+    (parts > 0
+      ? ` (${counted(parts, "changed SecretProviderClass/AKVSync object")} of a cluster split by read)`
+      : "");
   return [
-    `${wave.wave}. ${wave.clusters.length} cluster(s): ${clusters}${rest} — reads at once: ${reads}` +
+    `${wave.wave}. ${counted(wave.clusters.length, "cluster")}: ${clusters}${rest} — reads at once: ${reads}` +
       (wave.wave > 1
         ? ` (≥ ${intervalSeconds} s after wave ${wave.wave - 1} and once its SecretSyncs are Ready)`
         : ""),
     "",
-    `   <details><summary>${wave.targets.length} --target URN(s)</summary>`,
+    `   <details><summary>${counted(wave.targets.length, "--target URN")}</summary>`,
     "",
     "   ```sh",
     `   pulumi up --stack ${stack} \\`,
@@ -170,7 +175,7 @@ function burstSection(s: StackReport): string[] {
   const largest = Math.max(...r.waves.map((w) => w.clusters.length));
   lines.push(
     "",
-    `Split the update into **${r.waves.length} waves** of up to ${largest} cluster(s), at least ${r.waveIntervalSeconds} s apart ` +
+    `Split the update into **${r.waves.length} waves** of up to ${counted(largest, "cluster")}, at least ${r.waveIntervalSeconds} s apart ` +
       "(Key Vault counts reads per 10-s window), each once the previous wave's SecretSyncs are Ready " +
       `(\`keyfleet rollout --stack ${s.stack}\` does this):`,
     "",

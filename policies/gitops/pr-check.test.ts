@@ -106,7 +106,7 @@ describe("keyfleet pr-check (fake Pulumi runner)", () => {
     ]);
     assert.match(
       out.join(""),
-      /stack dev: FAILED — 1 mandatory policy violation\(s\); the rollout burst does not fit vault\(s\) kv1: apply in 2 waves/,
+      /stack dev: FAILED — 1 mandatory policy violation; the rollout burst does not fit vault kv1: apply in 2 waves/,
     );
 
     const outDir = path.join(cwd, ".keyfleet", "pr-check");

@@ -15,6 +15,7 @@ import { judgeSettings, previewStack } from "./preview.ts";
 import { judgeStack, prCheckReport, type StackReport } from "./report.ts";
 import { commandRunner, PulumiRunError, type PulumiRunner } from "./runner.ts";
 import { changedFiles, changedStacks, stacksIn } from "./stacks.ts";
+import { counted } from "../../common/text.ts";
 
 /** What the gitops commands need from outside (injected so tests pass fakes). */
 export interface GitopsDeps {
@@ -108,7 +109,7 @@ export async function runPrCheck(argv: string[], io: CommandIo, deps: GitopsDeps
       io.out(`stack ${s.stack}: ${s.passed ? "passed" : `FAILED — ${s.failures.join("; ")}`}\n`);
     }
     io.out(
-      `pr-check ${report.passed ? "passed" : "FAILED"} (${report.stacks.length} stack(s) previewed); report: ` +
+      `pr-check ${report.passed ? "passed" : "FAILED"} (${counted(report.stacks.length, "stack")} previewed); report: ` +
         `${path.join(outDir, "pr-check.md")}\n`,
     );
     return report.passed ? 0 : 1;

@@ -12,6 +12,7 @@ import { planVault, type VaultPlan } from "../planner/plan.ts";
 import { graphAfter, isChange, type ChangeOp, type ChangeSet } from "../rollout/changeset.ts";
 import { rolloutPlan, type RolloutPlan } from "../rollout/plan.ts";
 import { anyMandatory, type ReportViolation } from "./violations.ts";
+import { counted, nounFor } from "../../common/text.ts";
 
 /** Settings of the judgement (the planner's and the stack rules'). */
 export interface JudgeOptions extends LoadOptions {
@@ -88,13 +89,14 @@ export function judgeStack(
   const changeCounts: Partial<Record<ChangeOp, number>> = {};
   for (const r of preview.changes.resources) changeCounts[r.op] = (changeCounts[r.op] ?? 0) + 1;
   const failures: string[] = [];
-  if (preview.errors.length > 0) failures.push(`the preview failed (${preview.errors.length} error(s))`);
+  if (preview.errors.length > 0)
+    failures.push(`the preview failed (${counted(preview.errors.length, "error")})`);
   const mandatory = preview.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-  if (anyMandatory(preview.violations)) failures.push(`${mandatory} mandatory policy violation(s)`);
+  if (anyMandatory(preview.violations)) failures.push(counted(mandatory, "mandatory policy violation"));
   if (!rollout.safe) {
     const unsafe = rollout.vaults.filter((v) => !v.safe).map((v) => v.vault);
     failures.push(
-      `the rollout burst does not fit vault(s) ${unsafe.join(", ")}: apply in ${rollout.waves.length} waves`,
+      `the rollout burst does not fit ${nounFor(unsafe.length, "vault")} ${unsafe.join(", ")}: apply in ${rollout.waves.length} waves`,
     );
   }
   const report: StackReport = {

@@ -16,6 +16,7 @@ import { ROLLOUT_USAGE, parseRolloutArgs } from "./args.ts";
 import { packPolicies, usageFailure, type GitopsDeps } from "./pr-check.ts";
 import { judgeSettings, packConfigFile, previewStack } from "./preview.ts";
 import { commandRunner, PulumiRunError, type PulumiRunner } from "./runner.ts";
+import { counted } from "../../common/text.ts";
 
 /** Clock and sleep of {@link runRollout} (injected so tests do not wait). */
 export interface RolloutDeps extends GitopsDeps {
@@ -178,7 +179,9 @@ export async function runRollout(argv: string[], io: CommandIo, deps: RolloutDep
       );
       const syncs = syncsOfWave(preview.changes, wave);
       await waitReady(runner, args.stack, syncs, args.readyTimeoutSeconds, clock);
-      io.out(`wave ${wave.wave}/${plan.waves.length}: ${syncs.length} SecretSync/AKVSync object(s) Ready\n`);
+      io.out(
+        `wave ${wave.wave}/${plan.waves.length}: ${counted(syncs.length, "SecretSync/AKVSync object")} Ready\n`,
+      );
     }
     await must(runner, up, plan.safe ? "pulumi up" : "the final pulumi up");
     io.out(`stack ${args.stack}: updated\n`);

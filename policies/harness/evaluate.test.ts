@@ -35,7 +35,7 @@ describe("evaluatePolicies (the pack's rules without the CLI)", () => {
       text,
       /\[mandatory\] keyfleet-least-privilege-role: aks-1-secrets-user \(azure-native:authorization:RoleAssignment\)\n {4}role Key Vault Secrets Officer/,
     );
-    assert.match(text, /1 mandatory and 0 advisory violation\(s\) — FAILED/);
+    assert.match(text, /1 mandatory and 0 advisory violations — FAILED/);
   });
 
   it("honours pack config: a level string, disabled, and 'all'", async () => {

@@ -1,5 +1,6 @@
 /** Text report of violations for `npm run policy:check` (pure). */
 import type { Violation } from "./evaluate.ts";
+import { counted } from "../../common/text.ts";
 
 /** One block per violation: level, policy, resource, message; then a summary line. */
 export function formatViolations(
@@ -15,7 +16,7 @@ export function formatViolations(
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
   const advisory = violations.length - mandatory;
   lines.push(
-    `policy check of stack "${stack}": ${resourceCount} resources, ${mandatory} mandatory and ${advisory} advisory violation(s)` +
+    `policy check of stack "${stack}": ${resourceCount} resources, ${mandatory} mandatory and ${counted(advisory, "advisory violation")}` +
       (mandatory > 0 ? " — FAILED" : " — passed"),
   );
   return `${lines.join("\n")}\n`;

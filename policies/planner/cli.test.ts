@@ -132,7 +132,7 @@ describe("keyfleet plan", () => {
     );
     const text = io.stdout();
     assert.match(text, /vault kv-a: OK/);
-    assert.match(text, /arc-extension +1 clusters, up to 2 objects, poll 600 s, jitter 60 s/);
+    assert.match(text, /arc-extension +1 cluster, up to 2 objects, poll 600 s, jitter 60 s/);
     assert.match(text, /required jitter 0\.01 s \(configure ≥ 1 s/);
     assert.match(text, /peak requests\/s .*: 2 with the configured jitter, 2 without/);
     assert.match(text, /worst-case staleness \(poll \+ jitter\): 660 s/);

@@ -2,6 +2,7 @@
 import type { JitterModelFeasible } from "../jitter/model.ts";
 import { percent } from "../lib/format.ts";
 import type { VaultPlan } from "./plan.ts";
+import { counted, nounFor } from "../../common/text.ts";
 
 export { percent } from "../lib/format.ts";
 
@@ -25,7 +26,7 @@ export function jitterJson(r: JitterModelFeasible): Record<string, number> {
 /** Human-readable jitter result. */
 export function jitterText(r: JitterModelFeasible): string {
   return [
-    `fleet: ${r.clusters} clusters × ${r.secretsPerCluster} secrets per cluster, vault limit ${r.vaultLimitPer10s} reads / 10 s, acceptable risk ${percent(r.targetRisk)} per second`,
+    `fleet: ${counted(r.clusters, "cluster")} × ${r.secretsPerCluster} secrets per cluster, vault limit ${r.vaultLimitPer10s} reads / 10 s, acceptable risk ${percent(r.targetRisk)} per second`,
     `threshold T = ${r.threshold.toFixed(3)} cluster bursts per second (z = ${r.z.toFixed(4)})`,
     `lambda (Wilson–Hilferty) = ${r.lambda.toFixed(4)} clusters per second`,
     `required jitter J = ${r.jitterSeconds.toFixed(2)} s → set jitterSeconds ≥ ${r.recommendedJitterSeconds}`,
@@ -98,7 +99,7 @@ export function planText(
     lines.push(`  clusters ${a.clusterCount}, secrets per cluster up to ${a.maxObjectsPerCluster}`);
     for (const e of p.engines) {
       lines.push(
-        `  ${e.engine.padEnd(14)} ${String(e.clusterCount).padStart(4)} clusters, up to ${e.maxObjectsPerCluster} objects, ` +
+        `  ${e.engine.padEnd(14)} ${String(e.clusterCount).padStart(4)} ${nounFor(e.clusterCount, "cluster")}, up to ${e.maxObjectsPerCluster} objects, ` +
           `poll ${list(e.pollSeconds)} s, jitter ${list(e.jitterSeconds)} s`,
       );
     }
@@ -109,7 +110,7 @@ export function planText(
     );
     for (const s of a.shortfalls) {
       lines.push(
-        `  ! ${s.clusters.length} ${s.engine} cluster(s) spread over only ${s.spreadSeconds} s: risk ${percent(s.risk)} per second`,
+        `  ! ${counted(s.clusters.length, `${s.engine} cluster`)} spread over only ${s.spreadSeconds} s: risk ${percent(s.risk)} per second`,
       );
     }
     lines.push(

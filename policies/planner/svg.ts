@@ -5,6 +5,7 @@
  */
 import { rateOverPollPeriod } from "../fleet/analysis.ts";
 import type { VaultPlan } from "./plan.ts";
+import { counted } from "../../common/text.ts";
 
 const WIDTH = 760;
 const PANEL_HEIGHT = 260;
@@ -48,7 +49,7 @@ function panel(plan: VaultPlan, vaultLimitPer10s: number, top: number): string {
   const parts: string[] = [];
   parts.push(
     `<text x="${MARGIN.left}" y="${top + 18}" font-size="14" font-weight="bold">${escapeXml(
-      `vault ${plan.vault}: ${a.clusterCount} clusters × up to ${a.maxObjectsPerCluster} objects — required spread ${required} — ${plan.status}`,
+      `vault ${plan.vault}: ${counted(a.clusterCount, "cluster")} × up to ${a.maxObjectsPerCluster} objects — required spread ${required} — ${plan.status}`,
     )}</text>`,
   );
   for (let p = Math.ceil(logMin); p <= Math.floor(logMax); p++) {

@@ -39,7 +39,7 @@ describe("keyfleet-jitter-sufficient", () => {
     );
     assert.match(
       violations[0]!.message,
-      /20 arc-extension cluster\(s\) \(arc-0, arc-1, arc-2 and 17 more\) spread them over 10 s \(jitterSeconds\)/,
+      /20 arc-extension clusters \(arc-0, arc-1, arc-2 and 17 more\) spread them over 10 s \(jitterSeconds\)/,
     );
     assert.equal(violations[0]!.enforcementLevel, "mandatory");
     assert.equal(violations[0]!.resourceType, "azure-native:kubernetesconfiguration:Extension");
@@ -62,7 +62,7 @@ describe("keyfleet-jitter-sufficient", () => {
     const [message] = await messagesOf(jitterSufficient, short, SMALL_LIMIT);
     assert.match(
       message!,
-      /20 aks-addon cluster\(s\) .* spread them over 30 s \(poll interval \(no jitter setting\)\)/,
+      /20 aks-addon clusters .* spread them over 30 s \(poll interval \(no jitter setting\)\)/,
     );
   });
 
@@ -72,7 +72,7 @@ describe("keyfleet-jitter-sufficient", () => {
     });
     assert.match(
       message!,
-      /vault kv1: 1 clusters × up to 3 objects: 3 secrets per cluster leave a threshold of only 1\.33/,
+      /vault kv1: 1 cluster × up to 3 objects: 3 secrets per cluster leave a threshold of only 1\.33/,
     );
   });
 
@@ -85,7 +85,7 @@ describe("keyfleet-jitter-sufficient", () => {
     const [message] = await messagesOf(jitterSufficient, withoutCluster);
     assert.match(
       message!,
-      /cannot judge jitter: 1 cluster\(s\) \(aks-x\): aks-addon: the add-on runs on an existing AKS cluster/,
+      /cannot judge jitter: 1 cluster \(aks-x\): aks-addon: the add-on runs on an existing AKS cluster/,
     );
     const visible = change(withoutCluster, "aks-x-addon", (inputs) => {
       inputs.rotationPollIntervalSeconds = 120;

@@ -10,6 +10,7 @@ import type { KeyfleetPolicy } from "../lib/rule.ts";
 import { analyseVault, type VaultAnalysis } from "../fleet/analysis.ts";
 import { buildFleetModel, type GraphResource } from "../fleet/graph.ts";
 import { groupProblems, nameList, vaultLoadsFromModel } from "../fleet/loads.ts";
+import { counted } from "../../common/text.ts";
 
 /** Config of {@link jitterSufficient}. */
 export interface JitterConfig {
@@ -32,7 +33,7 @@ const configSchema: PolicyConfigSchema = {
 /** Violation messages for one vault's analysis (pure, exported for tests). */
 export function jitterMessages(analysis: VaultAnalysis): Array<{ urn?: string; message: string }> {
   const { required, vault } = analysis;
-  const fleet = `${analysis.clusterCount} clusters × up to ${analysis.maxObjectsPerCluster} objects`;
+  const fleet = `${counted(analysis.clusterCount, "cluster")} × up to ${analysis.maxObjectsPerCluster} objects`;
   if (!required.feasible)
     return [
       { urn: analysis.clusters[0]?.engineUrn, message: `vault ${vault}: ${fleet}: ${required.reason}` },
@@ -47,7 +48,7 @@ export function jitterMessages(analysis: VaultAnalysis): Array<{ urn?: string; m
       message:
         `vault ${vault}: ${fleet} need reads spread over ≥ ${required.jitterSeconds.toFixed(1)} s ` +
         `(recommended ${required.recommendedJitterSeconds} s for risk ${percent(required.targetRisk)}); ` +
-        `${s.clusters.length} ${s.engine} cluster(s) (${nameList(s.clusters.map((c) => c.cluster))}) spread them over ` +
+        `${counted(s.clusters.length, `${s.engine} cluster`)} (${nameList(s.clusters.map((c) => c.cluster))}) spread them over ` +
         `${s.spreadSeconds} s (${how}), a per-second risk of ${percent(s.risk)} of exceeding the limit`,
     };
   });

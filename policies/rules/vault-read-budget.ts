@@ -8,6 +8,7 @@ import type { KeyfleetPolicy } from "../lib/rule.ts";
 import { expectedReadsPer10s } from "../fleet/analysis.ts";
 import { buildFleetModel, type GraphResource } from "../fleet/graph.ts";
 import { groupProblems, vaultLoadsFromModel } from "../fleet/loads.ts";
+import { counted } from "../../common/text.ts";
 
 /** Config of {@link vaultReadBudget}. */
 export interface BudgetConfig {
@@ -60,7 +61,7 @@ export function validateBudget(
     const reads = clusters.reduce((sum, c) => sum + expectedReadsPer10s(c), 0);
     if (reads > vaultBudget) {
       report(
-        `vault ${vault}: ${clusters.length} clusters are expected to read ${reads.toFixed(0)} objects per 10 s; ` +
+        `vault ${vault}: ${counted(clusters.length, "cluster")} ${clusters.length === 1 ? "is" : "are"} expected to read ${reads.toFixed(0)} objects per 10 s; ` +
           `allowed ${vaultBudget.toFixed(0)} (${config.maxVaultShare} × ${config.vaultLimitPer10s})`,
         clusters[0]!.engineUrn,
       );

@@ -39,7 +39,7 @@ void describe("fleet configuration problems use the documented form", () => {
       { ...base, syncRuntime: { namespace: "Bad_NS" } },
       `syncRuntime.namespace: got "Bad_NS"; allowed: a DNS label (lower-case a-z, 0-9, '-')`,
     ],
-    ["a typo in a key", { ...base, syncRuntime: { replica: 2 } }, 'syncRuntime: unknown key(s) "replica"'],
+    ["a typo in a key", { ...base, syncRuntime: { replica: 2 } }, 'syncRuntime: unknown key "replica"'],
     [
       "a denied Secret type that is no type",
       { ...base, syncRuntime: { admissionPolicies: { deniedSecretTypes: ["not a type"] } } },

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { ConfigProblem } from "./expand.ts";
+import { nounFor } from "../../common/text.ts";
 
 /** Formats a zod issue path as `a.b[0].c`. */
 export function formatPath(segments: readonly PropertyKey[]): string {
@@ -74,7 +75,7 @@ export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
     case "invalid_value":
       return `got ${describeValue(value)}; allowed: ${issue.values.map((v) => String(v)).join(" | ")}`;
     case "unrecognized_keys":
-      return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling (docs/iac.md lists every key)`;
+      return `unknown ${nounFor(issue.keys.length, "key")} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling (docs/iac.md lists every key)`;
     case "invalid_union":
       return `got ${describeValue(value)}; allowed: one of the forms in docs/iac.md`;
     case "invalid_format":

@@ -152,7 +152,7 @@ const BAD: Array<[string, (f: Loose) => void, string, string]> = [
     "clusters[0].vault",
     'unknown vault "nope"; allowed: kf-test',
   ],
-  ["unknown key (typo)", (f) => (f.clusters[0].enigne = "bundled"), "clusters[0]", 'unknown key(s) "enigne"'],
+  ["unknown key (typo)", (f) => (f.clusters[0].enigne = "bundled"), "clusters[0]", 'unknown key "enigne"'],
   [
     "two engines on one cluster",
     (f) => (f.clusters[0].installedEngines = ["bundled"]),

@@ -60,7 +60,7 @@ describe("setCommand and the error", () => {
     assert.equal(
       error.message,
       [
-        'stack "dev" needs 2 secret config value(s) that are not set:',
+        'stack "dev" needs 2 secret config values that are not set:',
         '  keyfleet:seedDbPassword — value of secret "db-password" in vault kf-dev-weu',
         "    pulumi config set --secret --stack dev keyfleet:seedDbPassword   # prompts for the value",
         "  keyfleet:kubeconfigArcDevLab — kubeconfig of cluster arc-dev-lab",

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { FLEET_CONFIG_KEY, stackConfigPath, STACKS_DIR } from "./load.ts";
 import type { FleetConfig } from "./types.ts";
+import { counted } from "../../common/text.ts";
 
 /** Config namespace of every keyfleet key (`keyfleet:<key>`). */
 export const CONFIG_NAMESPACE = FLEET_CONFIG_KEY.split(":")[0]!;
@@ -67,7 +68,7 @@ export class MissingSecretConfigError extends Error {
       `    ${setCommand(stack, m)}`,
     ]);
     super(
-      `stack "${stack}" needs ${missing.length} secret config value(s) that are not set:\n${lines.join("\n")}`,
+      `stack "${stack}" needs ${counted(missing.length, "secret config value")} that ${missing.length === 1 ? "is" : "are"} not set:\n${lines.join("\n")}`,
     );
     this.name = "MissingSecretConfigError";
     this.missing = missing;

@@ -181,7 +181,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       const out = path.join(work, "mandatory");
       const run = await prCheck("mandatory", out);
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /stack local: FAILED — 1 mandatory policy violation\(s\)\n/); // and nothing else
+      assert.match(run.stdout, /stack local: FAILED — 1 mandatory policy violation\n/); // and nothing else
       const [local] = report(out).stacks;
       assert.deepEqual(local!.errors, []);
       assert.deepEqual(
@@ -206,7 +206,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       assert.equal(run.code, 1);
       assert.match(
         run.stdout,
-        /stack local: FAILED — the rollout burst does not fit vault\(s\) keyfleet-local: apply in 2 waves\n/,
+        /stack local: FAILED — the rollout burst does not fit vault keyfleet-local: apply in 2 waves\n/,
       );
       const { rollout, violations } = report(out).stacks[0]!;
       assert.ok(violations.every((v) => v.enforcementLevel === "advisory"));
@@ -257,7 +257,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       assert.equal(run.code, 0, run.stderr.slice(-2000));
       assert.match(
         run.stdout,
-        /wave 1\/2: 2 SecretSync\/AKVSync object\(s\) Ready\nwave 2\/2: local\n.*stack local: updated/s,
+        /wave 1\/2: 2 SecretSync\/AKVSync objects Ready\nwave 2\/2: local\n.*stack local: updated/s,
       );
       const [w1a, w1b, w2a, w2b] = await Promise.all(
         ["burst-1", "burst-2", "burst-3", "burst-4"].map(readSync),
