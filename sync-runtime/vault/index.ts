@@ -140,15 +140,13 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     guard,
     clock,
     metrics,
-    ...pickDefined(options, [
-      "maxObservationAgeMs",
-      "authorizationTtlMs",
-      "vaultClockSkewToleranceSec",
-      "useVaultListing",
-      "listingRetryAfterMs",
-      "valueCacheMaxBytes",
-      "maxTrackedObjects",
-    ]),
+    maxObservationAgeMs: options.maxObservationAgeMs,
+    authorizationTtlMs: options.authorizationTtlMs,
+    vaultClockSkewToleranceSec: options.vaultClockSkewToleranceSec,
+    useVaultListing: options.useVaultListing,
+    listingRetryAfterMs: options.listingRetryAfterMs,
+    valueCacheMaxBytes: options.valueCacheMaxBytes,
+    maxTrackedObjects: options.maxTrackedObjects,
   });
   return {
     fetcher,
@@ -157,13 +155,4 @@ export function createVaultLayer(options: VaultLayerOptions): VaultLayer {
     circuitState: (vault) => guard.circuitState(vault),
     stats: () => fetcher.stats(),
   };
-}
-
-function pickDefined<T extends object, K extends keyof T>(
-  source: T,
-  keys: readonly K[],
-): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out;
 }
