@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { FleetConfigError, validateFleetConfig } from "./load.ts";
 
@@ -10,17 +12,27 @@ void describe("fleet configuration problems use the documented form", () => {
     [
       "a negative number",
       { ...base, engines: { bundled: { jitterSeconds: -1 } } },
-      "engines.bundled.jitterSeconds: got -1; allowed: 0 or more",
+      "engines.bundled.jitterSeconds: got -1; allowed: a whole number from 0 to 86400",
     ],
     [
       "a number above the maximum",
       { ...base, syncRuntime: { replicas: 9 } },
-      "syncRuntime.replicas: got 9; allowed: 5 or less",
+      "syncRuntime.replicas: got 9; allowed: a whole number from 1 to 5",
     ],
     [
       "a fraction where a whole number belongs",
       { ...base, engines: { bundled: { jitterSeconds: 1.5 } } },
-      "engines.bundled.jitterSeconds: got 1.5; allowed: a whole number",
+      "engines.bundled.jitterSeconds: got 1.5; allowed: a whole number from 0 to 86400",
+    ],
+    [
+      "a string where a number belongs names the whole range",
+      { ...base, syncRuntime: { readyTimeoutSeconds: "x" } },
+      'syncRuntime.readyTimeoutSeconds: got "x"; allowed: a whole number from 10 to 3600',
+    ],
+    [
+      "a number with only a lower bound",
+      { ...base, syncRuntime: { vaultRequestsPer10s: 0 } },
+      "syncRuntime.vaultRequestsPer10s: got 0; allowed: a whole number, 1 or more",
     ],
     [
       "a string where a list belongs (not 'is required')",
@@ -66,4 +78,18 @@ void describe("fleet configuration problems use the documented form", () => {
       );
     });
   }
+});
+
+void it("the example in docs/iac.md is what keyfleet prints for that configuration", () => {
+  const doc = readFileSync(path.join(import.meta.dirname, "../../docs/iac.md"), "utf8");
+  const example = /```\n(invalid fleet configuration in stacks\/Pulumi\.dev\.yaml:\n[^`]*)```/.exec(doc)?.[1];
+  assert.ok(example, "docs/iac.md shows an example");
+  assert.throws(
+    () =>
+      validateFleetConfig(
+        { ...base, syncRuntime: { replicas: 9, readyTimeoutSeconds: "5m" } },
+        "stacks/Pulumi.dev.yaml",
+      ),
+    (error: unknown) => error instanceof Error && `${error.message}\n` === example,
+  );
 });

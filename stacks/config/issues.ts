@@ -58,8 +58,76 @@ function tooSmall(issue: z.core.$ZodIssueTooSmall, value: unknown): string {
   return `got ${have}; allowed: ${bound}`;
 }
 
-/** The message of one issue, given the raw value it is about (pure). */
-export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+/** A number schema's range, so a problem can state all of it ("a whole number from 10 to 3600"). */
+export interface NumberRange {
+  whole: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** `schema` without its default/optional/nullable/pipe wrappers. */
+function unwrapped(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    const inner = def.type === "pipe" ? def.in : def.innerType;
+    if (!inner) return current;
+    current = inner;
+  }
+}
+
+/**
+ * The range of the number schema at `path` inside `schema` (pure), or undefined when no number schema is there
+ * (unions are not followed). The fleet schema states ranges with inclusive `.min()`/`.max()` only; the integer
+ * type's own safe-integer limits are no range a user set.
+ */
+export function numberRangeAt(schema: z.ZodType, path: readonly PropertyKey[]): NumberRange | undefined {
+  let current: z.ZodType | undefined = unwrapped(schema);
+  for (const key of path) {
+    const def = current._zod.def as {
+      type: string;
+      shape?: Record<string, z.ZodType>;
+      element?: z.ZodType;
+      valueType?: z.ZodType;
+    };
+    const next: z.ZodType | undefined =
+      def.type === "object"
+        ? def.shape?.[String(key)]
+        : def.type === "array"
+          ? def.element
+          : def.type === "record"
+            ? def.valueType
+            : undefined;
+    if (!next) return undefined;
+    current = unwrapped(next);
+  }
+  if (current._zod.def.type !== "number") return undefined;
+  const n = current as z.ZodNumber;
+  const bound = (v: number | null) =>
+    v !== null && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined;
+  return { whole: n.isInt === true, min: bound(n.minValue), max: bound(n.maxValue) };
+}
+
+/** "a whole number from 10 to 3600", "a number, 0 or more", "a whole number". */
+export function describeRange(range: NumberRange): string {
+  const kind = range.whole ? "a whole number" : "a number";
+  if (range.min !== undefined && range.max !== undefined) return `${kind} from ${range.min} to ${range.max}`;
+  if (range.min !== undefined) return `${kind}, ${range.min} or more`;
+  if (range.max !== undefined) return `${kind}, ${range.max} or less`;
+  return kind;
+}
+
+/**
+ * The message of one issue, given the raw value it is about (pure); `range` is the number schema's range at the
+ * issue's path, when there is one, so a wrong value is answered with the whole range.
+ */
+export function issueMessage(issue: z.core.$ZodIssue, value: unknown, range?: NumberRange): string {
+  if (range && (issue.code === "invalid_type" || issue.code === "too_small" || issue.code === "too_big")) {
+    const allowed = describeRange(range);
+    return value === undefined
+      ? `is required (${allowed})`
+      : `got ${describeValue(value)}; allowed: ${allowed}`;
+  }
   switch (issue.code) {
     case "invalid_type": {
       const allowed = EXPECTED[issue.expected] ?? issue.expected;
@@ -96,14 +164,16 @@ export function toProblems(
   issue: z.core.$ZodIssue,
   prefix: readonly PropertyKey[],
   raw: unknown,
+  schema?: z.ZodType,
 ): ConfigProblem[] {
   const here = [...prefix, ...issue.path];
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     const deep = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
     if (deep.length > 0) {
       const best = deep.reduce((a, b) => (b.length < a.length ? b : a));
-      return best.flatMap((i) => toProblems(i, here, raw));
+      return best.flatMap((i) => toProblems(i, here, raw, schema));
     }
   }
-  return [{ path: formatPath(here), message: issueMessage(issue, valueAt(raw, here)) }];
+  const range = schema ? numberRangeAt(schema, here) : undefined;
+  return [{ path: formatPath(here), message: issueMessage(issue, valueAt(raw, here), range) }];
 }

@@ -44,7 +44,7 @@ export function validateFleetConfig(raw: unknown, source = "input"): FleetConfig
   if (!parsed.success)
     throw new FleetConfigError(
       source,
-      parsed.error.issues.flatMap((i) => toProblems(i, [], raw)),
+      parsed.error.issues.flatMap((i) => toProblems(i, [], raw, fleetSchema)),
     );
   const { config, problems } = expandFleet(parsed.data);
   if (problems.length > 0) throw new FleetConfigError(source, problems);
