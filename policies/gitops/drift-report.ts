@@ -8,12 +8,17 @@
  *   `pulumi up --refresh` takes them back;
  * - keyfleet's own comparison of the live object with what the program declares ("unseen"): the provider compares
  *   only the shape the program declares, element by element, so an item added to a list (a subject added to a
- *   RoleBinding) is invisible to it and `pulumi up` leaves it in place — it has to be removed by hand.
- * The report names resources, input paths and field managers, never values.
+ *   RoleBinding) is invisible to it and `pulumi up` leaves it in place — it has to be removed by hand;
+ * - labels and annotations the program does not declare, added by a field manager other than Pulumi's, the
+ *   cluster's and keyfleet's (`kubectl label`/`annotate`/`edit`; "unseen" too, with `addedBy`): the refresh
+ *   step's live object carries `metadata.managedFields`, which says who wrote each key (metadata-drift.ts), and
+ *   `pulumi up --refresh` keeps them.
+ * The report names resources, input paths (label and annotation keys) and field managers, never values.
  */
 import { ChangeOp, isChange, pathUnder, type ChangeSet } from "../rollout/changeset.ts";
 import { changeSetFromPreview, type PreviewDigest } from "../rollout/from-preview.ts";
 import type { Props } from "../lib/props.ts";
+import { handAddedMetadata } from "./metadata-drift.ts";
 import { BARE_PREVIEW_FAILED, parsePreviewOutput, plainMessage } from "./preview.ts";
 
 /** How a drifted resource was found (and so how it is set back). */
@@ -22,7 +27,10 @@ export const DriftKind = {
   program: "program",
   /** Someone else's field manager owns fields the program sets: `pulumi up --refresh` takes them back. */
   conflict: "conflict",
-  /** The live object differs where the provider's diff does not look (e.g. an added list item): fix by hand. */
+  /**
+   * The live object differs where the provider's diff does not look (an added list item, a label or annotation
+   * someone added): `pulumi up` keeps it, fix by hand.
+   */
   unseen: "unseen",
 } as const;
 /** One of {@link DriftKind}. */
@@ -40,6 +48,8 @@ export interface DriftedResource {
   changedPaths: string[];
   /** Field managers that took over fields the program sets, and those fields (server-side apply paths). */
   conflict?: { managers: string[]; fields: string[] };
+  /** Field managers that added the labels and annotations among `changedPaths` (metadata-drift.ts). */
+  addedBy?: string[];
 }
 
 /** The drift report (JSON twin of the Markdown). */
@@ -168,15 +178,19 @@ function liveDrift(
     const live = refreshed.get(r.urn);
     const inputs = declared.get(r.urn);
     if (!live || !inputs || !isKubernetesObject(r.type) || r.op === ChangeOp.delete) continue;
-    const paths = liveDifferences(inputs, live);
+    const metadata = handAddedMetadata(inputs, live);
+    const paths = [...metadata.paths, ...liveDifferences(inputs, live)];
+    const addedBy = metadata.managers.length > 0 ? { addedBy: metadata.managers } : {};
     const seen = found.get(r.urn);
     if (paths.length === 0) continue;
     if (seen) {
       const extra = paths.filter((p) => !seen.changedPaths.some((c) => pathUnder(p, c)));
       seen.changedPaths = [...new Set([...seen.changedPaths, ...extra])].sort();
+      Object.assign(seen, addedBy);
     } else {
       const { urn, type, name } = r;
-      found.set(urn, { urn, type, name, kind: DriftKind.unseen, op: ChangeOp.same, changedPaths: paths });
+      const kind = DriftKind.unseen;
+      found.set(urn, { urn, type, name, kind, op: ChangeOp.same, changedPaths: paths, ...addedBy });
     }
   }
 }
@@ -196,9 +210,18 @@ export function driftReport(stack: string, previewOutput: string): { report: Dri
 const HOW: Readonly<Record<DriftKind, (d: DriftedResource) => string>> = {
   program: (d) => `\`pulumi up --refresh\` (${d.op})`,
   conflict: (d) =>
-    `\`pulumi up --refresh\` (${d.op}; takes the fields back from ${d.conflict!.managers.map((m) => `\`${m}\``).join(", ")})`,
+    `\`pulumi up --refresh\` (${d.op}; takes the fields back from ${managerList(d.conflict!.managers)})`,
   unseen: () => "by hand: `pulumi up` does not see it",
 };
+
+const managerList = (managers: readonly string[]) => managers.map((m) => `\`${m}\``).join(", ");
+
+/** How a resource is set back, with the labels and annotations `pulumi up` keeps (for any kind). */
+function setBackBy(d: DriftedResource): string {
+  if (!d.addedBy) return HOW[d.kind](d);
+  const keys = `labels/annotations added by ${managerList(d.addedBy)}`;
+  return d.kind === DriftKind.unseen ? `${HOW[d.kind](d)} (${keys})` : `${HOW[d.kind](d)}; ${keys}: by hand`;
+}
 
 /** The drift report as Markdown (pure). */
 export function renderDriftMarkdown(report: DriftReport): string {
@@ -218,15 +241,17 @@ export function renderDriftMarkdown(report: DriftReport): string {
         const fields = d.conflict
           ? [`fields now owned by another manager: ${d.conflict.fields.map((f) => `\`${f}\``).join(", ")}`]
           : [];
-        return `| \`${d.name}\` | \`${d.type}\` | ${[...paths, ...fields].join(", ") || "—"} | ${HOW[d.kind](d)} |`;
+        return `| \`${d.name}\` | \`${d.type}\` | ${[...paths, ...fields].join(", ") || "—"} | ${setBackBy(d)} |`;
       }),
     );
-    if (report.drifted.some((d) => d.kind === DriftKind.unseen)) {
+    if (report.drifted.some((d) => d.kind === DriftKind.unseen || d.addedBy)) {
       lines.push(
         "",
-        '"By hand": the live object has more than the program declares (e.g. an item added to a list). The ' +
-          "Kubernetes provider compares only what the program declares, element by element, so `pulumi up` keeps " +
-          "the addition; remove it with `kubectl edit`, then run `keyfleet drift` again.",
+        '"By hand": the live object has more than the program declares (an item added to a list, a label or ' +
+          "annotation added by a field manager other than Pulumi, Kubernetes and keyfleet). The Kubernetes " +
+          "provider compares only what the program declares, and server-side apply leaves other managers' " +
+          "fields alone, so `pulumi up` keeps the addition; remove it (`kubectl edit`, `kubectl label <kind> " +
+          "<name> <key>-`), then run `keyfleet drift` again.",
       );
     }
   }

@@ -4,7 +4,8 @@
  * deployed: `keyfleet pr-check --base main` on pull-request branches (a change that passes; one a mandatory rule
  * stops; one whose rollout burst a small vault cannot absorb, its Markdown report compared with a golden file);
  * `keyfleet rollout` applying that change in waves, each after the previous wave's SecretSyncs are Ready, and
- * stopping when they are not; `keyfleet drift` before and after hand edits of a RoleBinding and a SecretSync.
+ * stopping when they are not; `keyfleet drift` before and after hand edits of a RoleBinding and a SecretSync (a
+ * list item, a field the program sets, a label and an annotation added with `kubectl`'s field manager names).
  * Secret values are compared as hashes and searched for in every report and output, never printed.
  */
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ import type { DriftReport } from "../../policies/gitops/drift-report.ts";
 import { startProvingGround, stopProvingGround, type ProvingGround } from "../../scripts/local/ground.ts";
 import { Progress } from "../../scripts/local/progress.ts";
 import { adminCredential, localVaultClients, localVaultUrl } from "../azure-local/sdk.ts";
+import { editByHand, HAND_ANNOTATION, HAND_LABEL, HAND_SUBJECT } from "../support/gitops-hand-edits.ts";
 import {
   copyProject,
   groundPulumi,
@@ -45,8 +47,8 @@ const smallVaultConfig = path.join(work, "small-vault.json");
 let ground: ProvingGround | undefined;
 let envFile = "";
 let copy: ProjectCopy;
+let kc: k8s.KubeConfig;
 let objects: k8s.CustomObjectsApi;
-let rbac: k8s.RbacAuthorizationV1Api;
 let core: k8s.CoreV1Api;
 const secretValues: string[] = [];
 const outputs: string[] = [];
@@ -112,10 +114,9 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       progress: new Progress("gitops"),
     });
     envFile = ground.env.envFile;
-    const kc = new k8s.KubeConfig();
+    kc = new k8s.KubeConfig();
     kc.loadFromFile(ground.env.kubernetes.adminKubeconfig);
     objects = kc.makeApiClient(k8s.CustomObjectsApi);
-    rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     core = kc.makeApiClient(k8s.CoreV1Api);
     writeFileSync(smallVaultConfig, JSON.stringify(SMALL_VAULT));
     copy = copyProject(path.join(work, "project"));
@@ -287,7 +288,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
   );
 
   void it(
-    "drift: none after the rollout; hand edits of a RoleBinding and a SecretSync show up",
+    "drift: none after the rollout; hand edits of a RoleBinding and a SecretSync, labels and annotations too, show up",
     LONG,
     async () => {
       const out = path.join(work, "drift");
@@ -297,33 +298,7 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       assert.equal(clean.code, 0, clean.stderr.slice(-2000));
       assert.match(clean.stdout, /stack local: no drift/);
 
-      const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
-      await rbac.patchNamespacedRoleBinding(
-        {
-          namespace: "demo",
-          name: "keyfleet-sync-runtime-tokens",
-          body: [
-            {
-              op: "add",
-              path: "/subjects/-",
-              value: { kind: "User", name: "mallory", apiGroup: "rbac.authorization.k8s.io" },
-            },
-          ],
-        },
-        jsonPatch,
-      );
-      await objects.patchNamespacedCustomObject(
-        {
-          group: "secret-sync.x-k8s.io",
-          version: "v1alpha1",
-          namespace: "demo",
-          plural: "secretsyncs",
-          name: "app-config",
-          // Key `token` now reads the object behind `password`: a field the program set, taken over by this client.
-          body: [{ op: "replace", path: "/spec/secretObject/data/1/sourcePath", value: "password" }],
-        },
-        jsonPatch,
-      );
+      await editByHand(kc);
       const drifted = await step("drift (hand edits)", () =>
         keyfleet(copy, envFile, ["drift", "--stack", "local", "--out", out]),
       );
@@ -331,10 +306,20 @@ void describe("pull requests and GitOps on the local stack (real engine, private
       const found = (JSON.parse(readFileSync(path.join(out, "drift-local.json"), "utf8")) as DriftReport)
         .drifted;
       assert.deepEqual(
-        found.map((d) => [d.name, d.kind, d.changedPaths]),
+        found.map((d) => [d.name, d.kind, d.changedPaths, d.addedBy]),
         [
-          ["local-demo-sync-app-config", "conflict", ["spec.secretObject.data[1].sourcePath"]],
-          ["local-runtime-tokens-demo-binding", "unseen", ["subjects[1]"]],
+          [
+            "local-demo-sync-app-config",
+            "conflict",
+            [`metadata.annotations["${HAND_ANNOTATION.key}"]`, "spec.secretObject.data[1].sourcePath"],
+            ["kubectl-annotate"],
+          ],
+          [
+            "local-runtime-tokens-demo-binding",
+            "unseen",
+            [`metadata.labels["${HAND_LABEL.key}"]`, "subjects[1]"],
+            ["kubectl-label"],
+          ],
         ],
       );
       assert.ok(
@@ -342,7 +327,8 @@ void describe("pull requests and GitOps on the local stack (real engine, private
         "the editor's field manager is named",
       );
       const markdown = readFileSync(path.join(out, "drift-local.md"), "utf8");
-      assert.doesNotMatch(markdown, /mallory/); // paths, never values
+      for (const value of [HAND_SUBJECT, HAND_LABEL.value, HAND_ANNOTATION.value])
+        assert.ok(!markdown.includes(value), `${value} in the report`); // paths and keys, never values
       outputs.push(markdown, readFileSync(path.join(out, "drift-local.json"), "utf8"));
     },
   );
