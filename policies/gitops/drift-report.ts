@@ -18,6 +18,7 @@
 import { ChangeOp, isChange, pathUnder, type ChangeSet } from "../rollout/changeset.ts";
 import { changeSetFromPreview, type PreviewDigest } from "../rollout/from-preview.ts";
 import type { Props } from "../lib/props.ts";
+import { counted } from "../../common/text.ts";
 import { handAddedMetadata } from "./metadata-drift.ts";
 import { BARE_PREVIEW_FAILED, parsePreviewOutput, plainMessage } from "./preview.ts";
 
@@ -180,17 +181,24 @@ function liveDrift(
     if (!live || !inputs || !isKubernetesObject(r.type) || r.op === ChangeOp.delete) continue;
     const metadata = handAddedMetadata(inputs, live);
     const paths = [...metadata.paths, ...liveDifferences(inputs, live)];
-    const addedBy = metadata.managers.length > 0 ? { addedBy: metadata.managers } : {};
     const seen = found.get(r.urn);
     if (paths.length === 0) continue;
     if (seen) {
       const extra = paths.filter((p) => !seen.changedPaths.some((c) => pathUnder(p, c)));
       seen.changedPaths = [...new Set([...seen.changedPaths, ...extra])].sort();
-      Object.assign(seen, addedBy);
+      if (metadata.managers.length > 0) seen.addedBy = metadata.managers;
     } else {
       const { urn, type, name } = r;
-      const kind = DriftKind.unseen;
-      found.set(urn, { urn, type, name, kind, op: ChangeOp.same, changedPaths: paths, ...addedBy });
+      const entry: DriftedResource = {
+        urn,
+        type,
+        name,
+        kind: DriftKind.unseen,
+        op: ChangeOp.same,
+        changedPaths: paths,
+      };
+      if (metadata.managers.length > 0) entry.addedBy = metadata.managers;
+      found.set(urn, entry);
     }
   }
 }
@@ -229,7 +237,7 @@ export function renderDriftMarkdown(report: DriftReport): string {
     `## keyfleet drift — stack \`${report.stack}\`: ` +
       (report.drifted.length === 0
         ? "no drift"
-        : `${report.drifted.length} resource(s) changed outside Pulumi`),
+        : `${counted(report.drifted.length, "resource")} changed outside Pulumi`),
   ];
   if (report.drifted.length > 0) {
     lines.push(

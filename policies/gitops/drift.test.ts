@@ -52,7 +52,7 @@ describe("keyfleet drift", () => {
     );
     assert.equal(
       renderDriftMarkdown(report),
-      "## keyfleet drift — stack `local`: 1 resource(s) changed outside Pulumi\n\n" +
+      "## keyfleet drift — stack `local`: 1 resource changed outside Pulumi\n\n" +
         "| resource | type | what differs from the program | set back by |\n|---|---|---|---|\n" +
         "| `edge-1-akvsync` | `kubernetes:secret-sync.x-k8s.io/v1alpha1:AKVSync` | `spec.objects[1]` | " +
         "`pulumi up --refresh` (update) |\n",

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CommandIo } from "../planner/cli.ts";
+import { counted } from "../../common/text.ts";
 import { DRIFT_USAGE, parseDriftArgs } from "./args.ts";
 import { driftReport, renderDriftMarkdown } from "./drift-report.ts";
 import { usageFailure, type GitopsDeps } from "./pr-check.ts";
@@ -60,7 +61,7 @@ export async function runDrift(argv: string[], io: CommandIo, deps: GitopsDeps):
     io.out(
       n === 0
         ? `stack ${args.stack}: no drift\n`
-        : `stack ${args.stack}: ${n} resource(s) changed outside Pulumi: ${outcome.report.drifted.map((d) => d.name).join(", ")}; report: ${base}.md\n`,
+        : `stack ${args.stack}: ${counted(n, "resource")} changed outside Pulumi: ${outcome.report.drifted.map((d) => d.name).join(", ")}; report: ${base}.md\n`,
     );
     return n === 0 ? 0 : 1;
   } catch (error) {
