@@ -23,6 +23,22 @@ export const GROUND_PROCESSES = [
 /** A restartable process of the ground. */
 export type GroundPartName = (typeof GROUND_PROCESSES)[number];
 
+/** Short names people use for the ground's processes (the vault and the identity endpoint are one process). */
+export const PART_ALIASES: Readonly<Record<string, GroundPartName>> = {
+  vault: "azure-local",
+  identity: "azure-local",
+  apiserver: "kube-apiserver",
+  "controller-manager": "kube-controller-manager",
+  scheduler: "kube-scheduler",
+};
+
+/** The process a name or alias means (pure), or undefined. */
+export function groundPartNamed(name: string): GroundPartName | undefined {
+  return (GROUND_PROCESSES as readonly string[]).includes(name)
+    ? (name as GroundPartName)
+    : PART_ALIASES[name];
+}
+
 function recordOf(env: LocalEnvironment, part: GroundPartName): ProcessRecord {
   const record = env.processes.find((p) => p.name === part);
   if (!record) {
