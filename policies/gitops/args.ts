@@ -18,12 +18,19 @@ export const PR_CHECK_USAGE = `usage: keyfleet pr-check --base <ref> [--stacks a
 Exit codes: 0 passed; 1 a mandatory policy failed, a rollout burst does not fit, or a preview failed; 2 bad input.
 `;
 
-export const DRIFT_USAGE = `usage: keyfleet drift --stack <name> [--out <dir>] [--pulumi "<command>"]
+/** The environment variable with field managers `keyfleet drift` ignores, comma-separated (set once per project). */
+export const DRIFT_IGNORE_MANAGERS_ENV = "KEYFLEET_DRIFT_IGNORE_MANAGERS";
 
-  --stack <name>        the stack to check (its resources are refreshed from the clouds and clusters first)
-  --out <dir>           where drift-<stack>.md and drift-<stack>.json go (default .keyfleet/drift)
-  --pulumi "<command>"  how to run Pulumi (as for pr-check)
+export const DRIFT_USAGE = `usage: keyfleet drift --stack <name> [--out <dir>] [--pulumi "<command>"] [--ignore-manager <name>]…
 
+  --stack <name>          the stack to check (its resources are refreshed from the clouds and clusters first)
+  --out <dir>             where drift-<stack>.md and drift-<stack>.json go (default .keyfleet/drift)
+  --pulumi "<command>"    how to run Pulumi (as for pr-check)
+  --ignore-manager <name> a field manager whose added labels and annotations are not drift (another controller:
+                          Argo CD, Flux, Reloader…): an exact name, or a prefix ending in "*"; repeatable; added to
+                          $${DRIFT_IGNORE_MANAGERS_ENV} (comma-separated, for the whole project)
+
+Resources not ready at refresh (a rollout in progress) are reported apart and are not drift.
 Exit codes: 0 no drift; 1 resources changed outside Pulumi; 2 bad input or the refresh failed.
 `;
 
@@ -64,6 +71,8 @@ export interface PrCheckArgs extends Common {
 export interface DriftArgs extends Common {
   stack: string;
   outDir: string;
+  /** Field manager names and `prefix*` patterns, from the environment and `--ignore-manager` (default none). */
+  ignoreManagers: string[];
 }
 
 /** Parsed `keyfleet rollout` flags. */
@@ -79,7 +88,7 @@ const COMMON = {
   "policy-config": { type: "string" },
 } as const;
 
-function common(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Common {
+function common(v: Record<string, string | boolean | string[] | undefined>, env: NodeJS.ProcessEnv): Common {
   const pulumi = (v.pulumi as string | undefined) ?? defaultPulumiCommand(env);
   if (!pulumi.trim()) throw new UsageError('--pulumi must name a command, e.g. "pulumi"');
   const packConfig = v["policy-config"] as string | undefined;
@@ -125,15 +134,50 @@ export function parsePrCheckArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   };
 }
 
+/**
+ * A field manager rule: an exact name, or a prefix ending in `*`. A bare `*` is refused: it would hide every hand
+ * edit of labels and annotations, `kubectl`'s included.
+ */
+export function managerPattern(source: string, value: string): string {
+  const pattern = value.trim();
+  const problem = !pattern
+    ? "is empty"
+    : /[\s,]/.test(pattern)
+      ? "has a space or comma"
+      : pattern.indexOf("*") !== -1 && pattern.indexOf("*") !== pattern.length - 1
+        ? 'has "*" before its end'
+        : pattern === "*"
+          ? "would ignore every field manager, kubectl's too"
+          : undefined;
+  if (problem)
+    throw new UsageError(
+      `${source}: "${value}" ${problem}; give a field manager's name (e.g. argocd-controller) or a prefix ending in "*" (e.g. flux-*)`,
+    );
+  return pattern;
+}
+
 /** Parses `keyfleet drift` flags. */
 export function parseDriftArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DriftArgs {
-  const v = parse(argv, { pulumi: COMMON.pulumi, stack: { type: "string" }, out: { type: "string" } });
+  const v = parse(argv, {
+    pulumi: COMMON.pulumi,
+    stack: { type: "string" },
+    out: { type: "string" },
+    "ignore-manager": { type: "string", multiple: true },
+  });
   const c = common(v, env);
-  if (c.help) return { ...c, stack: "", outDir: "" };
+  if (c.help) return { ...c, stack: "", outDir: "", ignoreManagers: [] };
+  const fromEnv = (env[DRIFT_IGNORE_MANAGERS_ENV] ?? "")
+    .split(",")
+    .filter((m) => m.trim())
+    .map((m) => managerPattern(DRIFT_IGNORE_MANAGERS_ENV, m));
+  const fromFlags = ((v["ignore-manager"] as string[] | undefined) ?? []).map((m) =>
+    managerPattern("--ignore-manager", m),
+  );
   return {
     ...c,
     stack: stackName("stack", v.stack as string | undefined),
     outDir: (v.out as string | undefined) ?? ".keyfleet/drift",
+    ignoreManagers: [...new Set([...fromEnv, ...fromFlags])].sort(),
   };
 }
 

@@ -12,13 +12,19 @@
  * - labels and annotations the program does not declare, added by a field manager other than Pulumi's, the
  *   cluster's and keyfleet's (`kubectl label`/`annotate`/`edit`; "unseen" too, with `addedBy`): the refresh
  *   step's live object carries `metadata.managedFields`, which says who wrote each key (metadata-drift.ts), and
- *   `pulumi up --refresh` keeps them.
+ *   `pulumi up --refresh` keeps them. Other controllers' field managers can be named as not drift
+ *   (`--ignore-manager`: Argo CD, Flux, Reloader…); the report lists the rule and which of them added keys.
+ * Not drift: a resource the provider found not ready when it read it back ("unready": a Deployment mid-rollout
+ * after `pulumi up`, a restart or a node drain). The provider records why as the refreshed state's `initErrors`,
+ * and the engine then plans an `update` with no diff (no `diffs`, an empty `detailedDiff`) only to await it again
+ * (3.276 + provider 4.25 on the proving ground, a refresh during `kubectl rollout restart`). Such an update is
+ * reported apart, with the provider's reasons; an unready resource whose update does change something is drift
+ * as well.
  * The report names resources, input paths (label and annotation keys) and field managers, never values.
  */
 import { ChangeOp, isChange, pathUnder, type ChangeSet } from "../rollout/changeset.ts";
 import { changeSetFromPreview, type PreviewDigest } from "../rollout/from-preview.ts";
 import type { Props } from "../lib/props.ts";
-import { counted } from "../../common/text.ts";
 import { handAddedMetadata } from "./metadata-drift.ts";
 import { BARE_PREVIEW_FAILED, parsePreviewOutput, plainMessage } from "./preview.ts";
 
@@ -53,12 +59,36 @@ export interface DriftedResource {
   addedBy?: string[];
 }
 
+/** A resource the provider found not ready when the refresh read it back: not drift (nothing changed). */
+export interface UnreadyResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** The provider's reasons (the refreshed state's `initErrors`), e.g. "Minimum number of Pods … was not attained". */
+  reasons: string[];
+}
+
 /** The drift report (JSON twin of the Markdown). */
 export interface DriftReport {
   kind: "keyfleet/drift";
   version: 1;
   stack: string;
   drifted: DriftedResource[];
+  /** Resources not ready at refresh (a rollout in progress), drifted or not; alone they are not drift. */
+  unready: UnreadyResource[];
+  /** The rule in force: field managers whose added labels and annotations are not drift (names, `prefix*`). */
+  ignoredManagers: string[];
+  /** The managers that rule matched on this stack's objects (so the reader sees it is still needed). */
+  ignoredManagersSeen: string[];
+}
+
+/** How the report is judged. */
+export interface DriftOptions {
+  /**
+   * Field managers whose labels and annotations are not drift: exact names or prefixes ending in `*` (validated by
+   * the caller). Default none.
+   */
+  ignoreManagers?: readonly string[];
 }
 
 /** The engine's own error for --expect-no-changes; the report says the same thing in its own words. */
@@ -120,10 +150,26 @@ function isKubernetesObject(type: string): boolean {
 
 type Found = Map<string, DriftedResource>;
 
-/** Resources the engine would change after the refresh. */
-function engineDrift(changes: ChangeSet, found: Found): void {
+/** Per URN, the init errors of the state the engine plans from (the refreshed state), when there are any. */
+function initErrorsOf(digest: PreviewDigest): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const step of digest.steps ?? []) {
+    const errors = step.oldState?.initErrors;
+    // A refresh step's old state is the stored one, from before the read.
+    if (step.op !== "refresh" && errors?.length)
+      out.set(
+        step.urn,
+        errors.map((e) => e.trim()),
+      );
+  }
+  return out;
+}
+
+/** Resources the engine would change after the refresh, except an update only to await a not-ready resource. */
+function engineDrift(changes: ChangeSet, unready: ReadonlyMap<string, string[]>, found: Found): void {
   for (const r of changes.resources) {
     if (!isChange(r.op) || r.type === "pulumi:pulumi:Stack") continue;
+    if (r.op === ChangeOp.update && r.changedPaths.length === 0 && unready.has(r.urn)) continue;
     const { urn, type, name, op, changedPaths } = r;
     found.set(urn, { urn, type, name, kind: DriftKind.program, op, changedPaths });
   }
@@ -169,8 +215,10 @@ function liveDrift(
   digest: PreviewDigest,
   changes: ChangeSet,
   refreshed: Map<string, Props>,
+  ignoreManagers: readonly string[],
   found: Found,
-): void {
+): string[] {
+  const ignoredSeen = new Set<string>();
   // The program's declared inputs are on its own step (not the refresh step, whose inputs were read back).
   const declared = new Map<string, Props>();
   for (const step of digest.steps ?? [])
@@ -179,7 +227,8 @@ function liveDrift(
     const live = refreshed.get(r.urn);
     const inputs = declared.get(r.urn);
     if (!live || !inputs || !isKubernetesObject(r.type) || r.op === ChangeOp.delete) continue;
-    const metadata = handAddedMetadata(inputs, live);
+    const metadata = handAddedMetadata(inputs, live, ignoreManagers);
+    metadata.ignored.forEach((m) => ignoredSeen.add(m));
     const paths = [...metadata.paths, ...liveDifferences(inputs, live)];
     const seen = found.get(r.urn);
     if (paths.length === 0) continue;
@@ -201,67 +250,38 @@ function liveDrift(
       found.set(urn, entry);
     }
   }
+  return [...ignoredSeen].sort();
 }
 
-/** The drift report of a refresh-preview's output, streamed or not (pure); `errors` are failures, not drift. */
-export function driftReport(stack: string, previewOutput: string): { report: DriftReport; errors: string[] } {
+const byUrn = <T extends { urn: string }>(a: T, b: T) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0);
+
+/**
+ * The drift report of a refresh-preview's output, streamed or not (pure); `errors` are failures, not drift.
+ */
+export function driftReport(
+  stack: string,
+  previewOutput: string,
+  options: DriftOptions = {},
+): { report: DriftReport; errors: string[] } {
+  const ignoredManagers = [...new Set(options.ignoreManagers ?? [])].sort();
   const { digest, refreshedOutputs } = parsePreviewOutput(previewOutput);
   const changes = changeSetFromPreview(stack, digest);
+  const initErrors = initErrorsOf(digest);
   const found: Found = new Map();
-  engineDrift(changes, found);
+  engineDrift(changes, initErrors, found);
   const errors = conflictDrift(digest, changes, found);
-  liveDrift(digest, changes, refreshedOutputs, found);
-  const drifted = [...found.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { report: { kind: "keyfleet/drift", version: 1, stack, drifted }, errors };
-}
-
-const HOW: Readonly<Record<DriftKind, (d: DriftedResource) => string>> = {
-  program: (d) => `\`pulumi up --refresh\` (${d.op})`,
-  conflict: (d) =>
-    `\`pulumi up --refresh\` (${d.op}; takes the fields back from ${managerList(d.conflict!.managers)})`,
-  unseen: () => "by hand: `pulumi up` does not see it",
-};
-
-const managerList = (managers: readonly string[]) => managers.map((m) => `\`${m}\``).join(", ");
-
-/** How a resource is set back, with the labels and annotations `pulumi up` keeps (for any kind). */
-function setBackBy(d: DriftedResource): string {
-  if (!d.addedBy) return HOW[d.kind](d);
-  const keys = `labels/annotations added by ${managerList(d.addedBy)}`;
-  return d.kind === DriftKind.unseen ? `${HOW[d.kind](d)} (${keys})` : `${HOW[d.kind](d)}; ${keys}: by hand`;
-}
-
-/** The drift report as Markdown (pure). */
-export function renderDriftMarkdown(report: DriftReport): string {
-  const lines = [
-    `## keyfleet drift — stack \`${report.stack}\`: ` +
-      (report.drifted.length === 0
-        ? "no drift"
-        : `${counted(report.drifted.length, "resource")} changed outside Pulumi`),
-  ];
-  if (report.drifted.length > 0) {
-    lines.push(
-      "",
-      "| resource | type | what differs from the program | set back by |",
-      "|---|---|---|---|",
-      ...report.drifted.map((d) => {
-        const paths = d.changedPaths.map((p) => `\`${p}\``);
-        const fields = d.conflict
-          ? [`fields now owned by another manager: ${d.conflict.fields.map((f) => `\`${f}\``).join(", ")}`]
-          : [];
-        return `| \`${d.name}\` | \`${d.type}\` | ${[...paths, ...fields].join(", ") || "—"} | ${setBackBy(d)} |`;
-      }),
-    );
-    if (report.drifted.some((d) => d.kind === DriftKind.unseen || d.addedBy)) {
-      lines.push(
-        "",
-        '"By hand": the live object has more than the program declares (an item added to a list, a label or ' +
-          "annotation added by a field manager other than Pulumi, Kubernetes and keyfleet). The Kubernetes " +
-          "provider compares only what the program declares, and server-side apply leaves other managers' " +
-          "fields alone, so `pulumi up` keeps the addition; remove it (`kubectl edit`, `kubectl label <kind> " +
-          "<name> <key>-`), then run `keyfleet drift` again.",
-      );
-    }
-  }
-  return `${lines.join("\n")}\n`;
+  const ignoredManagersSeen = liveDrift(digest, changes, refreshedOutputs, ignoredManagers, found);
+  const unready = changes.resources
+    .filter((r) => initErrors.has(r.urn))
+    .map(({ urn, type, name }) => ({ urn, type, name, reasons: initErrors.get(urn)! }));
+  const report: DriftReport = {
+    kind: "keyfleet/drift",
+    version: 1,
+    stack,
+    drifted: [...found.values()].sort(byUrn),
+    unready: unready.sort(byUrn),
+    ignoredManagers,
+    ignoredManagersSeen,
+  };
+  return { report, errors };
 }

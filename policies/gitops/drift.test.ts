@@ -5,7 +5,8 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import type { HarnessResource } from "../harness/evaluate.ts";
 import { bundledCluster, change, STACK_URN } from "../../test/support/policy-fixtures.ts";
-import { driftReport, fieldConflict, liveDifferences, renderDriftMarkdown } from "./drift-report.ts";
+import { renderDriftMarkdown } from "./drift-markdown.ts";
+import { driftReport, fieldConflict, liveDifferences } from "./drift-report.ts";
 import { runDrift } from "./drift.ts";
 import { handAddedMetadata, type MetadataDrift } from "./metadata-drift.ts";
 import { digestOf, fakeRunner, previewStream } from "../../test/support/gitops-preview.ts";
@@ -220,7 +221,7 @@ describe("keyfleet drift", () => {
     [
       "controllers, keyfleet's restarter and a restart are not drift",
       ground({}, {}, restarted, automation),
-      { paths: [], managers: [] },
+      { paths: [], managers: [], ignored: [] },
     ],
     [
       "labels added by hand on the object and its pod template",
@@ -232,21 +233,22 @@ describe("keyfleet drift", () => {
       {
         paths: ['metadata.labels["team"]', 'spec.template.metadata.labels["tier"]'],
         managers: ["kubectl-edit", "kubectl-label"],
+        ignored: [],
       },
     ],
     [
       "a declared key taken over by hand (its value is liveDifferences' business)",
       ground({}, {}, {}, [owns("kubectl-label", ["metadata", "labels", "app"])]),
-      { paths: [], managers: [] },
+      { paths: [], managers: [], ignored: [] },
     ],
     [
       "a key with no owner (the apiserver's Namespace label) or owned but gone",
       ground({ "kubernetes.io/metadata.name": "demo" }, {}, {}, [
         owns("kubectl-label", ["metadata", "labels", "gone"]),
       ]),
-      { paths: [], managers: [] },
+      { paths: [], managers: [], ignored: [] },
     ],
-    ["no managedFields", ground({ team: "t" }, {}, {}, undefined), { paths: [], managers: [] }],
+    ["no managedFields", ground({ team: "t" }, {}, {}, undefined), { paths: [], managers: [], ignored: [] }],
   ];
   for (const [name, live, expected] of metadataRows)
     it(`handAddedMetadata: ${name}`, () => assert.deepEqual(handAddedMetadata(program, live), expected));

@@ -17,7 +17,7 @@ function code(text: string): string {
 }
 
 /** Table cell text: no pipes or line breaks. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll(/\s*\n\s*/g, " ");
 }
 

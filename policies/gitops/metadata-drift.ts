@@ -18,6 +18,13 @@
  * `spec.jobTemplate.spec.template.metadata`), because a hand-added pod label changes which pods Services,
  * NetworkPolicies and PodDisruptionBudgets select, and a pod annotation changes how pods run. The one exception is
  * `kubectl rollout restart`'s `kubectl.kubernetes.io/restartedAt`: a record of a restart, not configuration.
+ *
+ * A real cluster also runs other teams' controllers that label and annotate objects under their own field managers
+ * (Argo CD's `argocd-controller`, Flux's `kustomize-controller`, Reloader, policy agents). The caller names them
+ * (`keyfleet drift --ignore-manager`, exact names or prefixes ending in `*`): their keys are not drift, and the
+ * result says which of them added keys, so the report can show the rule in force and whether it is still needed.
+ * A field conflict (another manager owning a field the program sets) is reported whoever the manager is: the
+ * engine's preview fails on it and `pulumi up --refresh` takes the field back, so it is never someone's addition.
  */
 import type { Props } from "../lib/props.ts";
 import { AKVSYNC_FIELD_MANAGER } from "../../sync-runtime/akvsync/constants.ts";
@@ -47,6 +54,14 @@ export const KEYFLEET_MANAGERS: readonly string[] = [
 
 /** Keys that record an action rather than configure the object: never drift, whoever wrote them. */
 export const ACTION_KEYS: ReadonlySet<string> = new Set(["kubectl.kubernetes.io/restartedAt"]);
+
+/**
+ * True when a rule of `--ignore-manager` names `manager`: an exact name, or a prefix ending in `*` (`flux-*`).
+ * Patterns are validated where they are read (args.ts).
+ */
+export function matchesManagerRule(patterns: readonly string[], manager: string): boolean {
+  return patterns.some((p) => (p.endsWith("*") ? manager.startsWith(p.slice(0, -1)) : manager === p));
+}
 
 /** True for Pulumi's, Kubernetes' and keyfleet's own field managers. */
 export function isAutomationManager(manager: string): boolean {
@@ -96,21 +111,30 @@ export interface MetadataDrift {
   paths: string[];
   /** The field managers that own those keys, sorted. */
   managers: string[];
+  /** Managers the ignore rule matched that own such keys (not in `paths`), sorted. */
+  ignored: string[];
 }
 
 /**
  * Label and annotation keys on the live object (a refresh step's outputs, with `metadata.managedFields`) that the
  * program does not declare (its inputs) and that a field manager other than Pulumi's, Kubernetes' and keyfleet's
- * owns. Empty when the live object has no managedFields.
+ * owns, unless `ignoreManagers` (exact names, prefixes ending in `*`; default none) names it. Empty when the live
+ * object has no managedFields.
  */
-export function handAddedMetadata(declared: Props, live: Props): MetadataDrift {
+export function handAddedMetadata(
+  declared: Props,
+  live: Props,
+  ignoreManagers: readonly string[] = [],
+): MetadataDrift {
   const entries = child(child(live, "metadata"), "managedFields");
-  if (!Array.isArray(entries)) return { paths: [], managers: [] };
+  if (!Array.isArray(entries)) return { paths: [], managers: [], ignored: [] };
   const paths = new Set<string>();
   const managers = new Set<string>();
+  const ignored = new Set<string>();
   for (const entry of entries as ManagedFieldsEntry[]) {
     const manager = entry.manager ?? "";
     if (isAutomationManager(manager)) continue;
+    const isIgnored = matchesManagerRule(ignoreManagers, manager);
     for (const place of PLACES)
       for (const map of MAPS) {
         let declaredMap: unknown = declared;
@@ -122,10 +146,14 @@ export function handAddedMetadata(declared: Props, live: Props): MetadataDrift {
         for (const key of ownedKeys(entry.fieldsV1, place, map)) {
           if (ACTION_KEYS.has(key) || keysOf(declaredMap).includes(key) || !keysOf(liveMap).includes(key))
             continue;
+          if (isIgnored) {
+            ignored.add(manager);
+            continue;
+          }
           paths.add(`${[...place, map].join(".")}[${JSON.stringify(key)}]`);
           managers.add(manager || "(unnamed)");
         }
       }
   }
-  return { paths: [...paths].sort(), managers: [...managers].sort() };
+  return { paths: [...paths].sort(), managers: [...managers].sort(), ignored: [...ignored].sort() };
 }

@@ -58,18 +58,18 @@ export function positive(flag: string, value: string | undefined, fallback: numb
   return n;
 }
 
-/** Strict `parseArgs` (plus `--help`); unknown flags become a {@link UsageError}. */
+/** Strict `parseArgs` (plus `--help`); unknown flags become a {@link UsageError}; `multiple` flags give lists. */
 export function parse(
   argv: string[],
-  options: Record<string, { type: "string" | "boolean" }>,
-): Record<string, string | boolean | undefined> {
+  options: Record<string, { type: "string" | "boolean"; multiple?: boolean }>,
+): Record<string, string | boolean | string[] | undefined> {
   try {
     const parsed = parseArgs({
       args: argv,
       options: { ...options, help: { type: "boolean" } },
       strict: true,
     });
-    return parsed.values as Record<string, string | boolean | undefined>;
+    return parsed.values as Record<string, string | boolean | string[] | undefined>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

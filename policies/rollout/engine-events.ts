@@ -27,6 +27,7 @@ interface EventState {
   provider?: string;
   inputs?: Props;
   outputs?: Props;
+  initErrors?: string[];
 }
 
 interface EngineEvent {
@@ -73,6 +74,7 @@ function state(s: EventState | null | undefined): PreviewResourceState | undefin
     parent: s.parent || undefined,
     provider: s.provider || undefined,
     inputs: s.inputs ? (withSecretsBlinded(s.inputs) as Props) : undefined,
+    initErrors: s.initErrors?.length ? [...s.initErrors] : undefined,
   };
 }
 

@@ -26,6 +26,11 @@ export interface PreviewResourceState {
   provider?: string;
   inputs?: Props;
   outputs?: Props;
+  /**
+   * Why the provider found the resource not ready (e.g. a Deployment mid-rollout: "Minimum number of Pods to consider
+   * the application live was not attained"); the engine then plans an `update` to await it again.
+   */
+  initErrors?: string[];
 }
 
 /** One step of `pulumi preview --json`. */
