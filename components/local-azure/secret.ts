@@ -7,6 +7,11 @@
  * purges). Here delete soft-deletes, then purges when the vault allows it (the local vault has no purge protection),
  * so `up → destroy → up` works on one ground; and create recovers a name that is still soft-deleted (a vault with
  * purge protection, or a delete interrupted before its purge) before writing the new version.
+ *
+ * A generated value lives only in the vault: it is never an output, so it is in no state file, `pulumi stack export
+ * --show-secrets` or engine event (the Node.js SDK's debug diagnostics, which `pulumi preview --json` streams,
+ * print each RegisterResource response whole, secret outputs included). A declared value is an input already, and
+ * stays a secret output as azure-native's is.
  */
 import { randomBytes } from "node:crypto";
 import type { SecretClient } from "@azure/keyvault-secrets";
@@ -27,9 +32,9 @@ export interface SecretInputs {
   generateValueLength?: number;
 }
 
-/** Outputs: the inputs (with the value written) plus what the vault reports. */
+/** Outputs: the inputs (with a declared value, never a generated one) plus what the vault reports. */
 export interface SecretOutputs extends SecretInputs {
-  properties: { value: string; contentType?: string };
+  properties: { value?: string; contentType?: string };
   /** Current (latest) version id. */
   version: string;
   /** False when the latest version was disabled outside Pulumi. */
@@ -79,9 +84,18 @@ async function writeVersion(
   return { version, secretUriWithVersion, secretUri: secretUriWithVersion.replace(/\/[^/]*$/, "") };
 }
 
+/** The vault's current value of a secret, or undefined when its latest version is disabled (403 SecretDisabled). */
+async function currentValue(client: SecretClient, name: string): Promise<string | undefined> {
+  try {
+    return (await client.getSecret(name)).value;
+  } catch (error) {
+    if ((error as { code?: string }).code === "SecretDisabled") return undefined;
+    throw error;
+  }
+}
+
 function outputsOf(
   inputs: SecretInputs,
-  value: string,
   written: { version: string; secretUri: string; secretUriWithVersion: string },
 ): SecretOutputs {
   // Outputs travel as a protobuf Struct, which has no undefined: absent keys stay absent.
@@ -89,7 +103,10 @@ function outputsOf(
     ground: inputs.ground,
     vaultName: inputs.vaultName,
     secretName: inputs.secretName,
-    properties: withoutUndefined({ value, contentType: inputs.properties.contentType || undefined }),
+    properties: withoutUndefined({
+      value: inputs.properties.value,
+      contentType: inputs.properties.contentType || undefined,
+    }),
     generateValueLength: inputs.generateValueLength,
     enabled: true,
     ...written,
@@ -104,7 +121,7 @@ export const secretHandler: Handler<SecretInputs, SecretOutputs> = {
         const value =
           inputs.properties.value ?? generateValue(inputs.generateValueLength ?? DEFAULT_GENERATED_LENGTH);
         const written = await writeVersion(ground.secrets(inputs.vaultName), inputs, value);
-        return { id: secretId(inputs), outs: outputsOf(inputs, value, written) };
+        return { id: secretId(inputs), outs: outputsOf(inputs, written) };
       });
     } catch (error) {
       throw failure("create", target(inputs), error, inputs.ground);
@@ -152,23 +169,27 @@ export const secretHandler: Handler<SecretInputs, SecretOutputs> = {
   async update(_id, olds, news) {
     try {
       return await withGround(news.ground, async (ground) => {
-        const value =
-          news.properties.value ??
-          (olds.generateValueLength === news.generateValueLength
-            ? olds.properties.value
-            : generateValue(news.generateValueLength ?? DEFAULT_GENERATED_LENGTH));
+        const client = ground.secrets(news.vaultName);
+        const declared = news.properties.value;
+        // A generated value is regenerated only when its length changes; otherwise the vault's value is kept.
+        const regenerate = declared === undefined && olds.generateValueLength !== news.generateValueLength;
         const same =
-          value === olds.properties.value &&
+          (declared === undefined ? !regenerate : declared === olds.properties.value) &&
           news.properties.contentType === olds.properties.contentType &&
           olds.enabled !== false;
-        const written = same
-          ? {
-              version: olds.version,
-              secretUri: olds.secretUri,
-              secretUriWithVersion: olds.secretUriWithVersion,
-            }
-          : await writeVersion(ground.secrets(news.vaultName), news, value);
-        return { outs: outputsOf(news, value, written) };
+        let written = {
+          version: olds.version,
+          secretUri: olds.secretUri,
+          secretUriWithVersion: olds.secretUriWithVersion,
+        };
+        if (!same) {
+          const value =
+            declared ??
+            (regenerate ? undefined : await currentValue(client, news.secretName)) ??
+            generateValue(news.generateValueLength ?? DEFAULT_GENERATED_LENGTH);
+          written = await writeVersion(client, news, value);
+        }
+        return { outs: outputsOf(news, written) };
       });
     } catch (error) {
       throw failure("update", target(news), error, news.ground);

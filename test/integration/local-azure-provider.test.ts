@@ -145,7 +145,7 @@ describe("vault secret", () => {
     assert.equal((await dp.read(created.id, created.props)).id, "");
   });
 
-  void it("create recovers a name that is still soft-deleted; a generated value is random and kept in state", async () => {
+  void it("create recovers a name that is still soft-deleted; a generated value is random and lives only in the vault", async () => {
     await t.adminClients.secrets.setSecret("api-token", "x");
     await (await t.adminClients.secrets.beginDeleteSecret("api-token")).pollUntilDone();
     const gen = await dp.create(
@@ -157,9 +157,24 @@ describe("vault secret", () => {
         generateValueLength: 24,
       }),
     );
-    const value = (gen.props.properties as { value: string }).value;
+    const value = (await t.adminClients.secrets.getSecret("api-token")).value!;
     assert.equal(value.length, 24);
-    assert.equal((await t.adminClients.secrets.getSecret("api-token")).value, value);
+    assert.match(value, /^[A-Za-z0-9_-]{24}$/);
+    // Not in the outputs, so in no state file, `stack export --show-secrets` or engine event.
+    assert.equal(JSON.stringify(gen.props).includes(value), false);
+    assert.equal((gen.props.properties as { value?: string }).value, undefined);
+    // A content-type change rewrites the vault's value under the new type; the same length keeps it.
+    const typed = { ...gen.props, properties: { contentType: "text/plain" } };
+    const updated = await dp.update(gen.id, gen.props, send("vaultSecret", typed));
+    const after = await t.adminClients.secrets.getSecret("api-token");
+    assert.equal(after.value, value);
+    assert.equal(after.properties.contentType, "text/plain");
+    assert.notEqual(updated.version, gen.props.version);
+    assert.equal(JSON.stringify(updated).includes(value), false);
+    // A new length regenerates it.
+    const longer = { ...typed, generateValueLength: 40 };
+    await dp.update(gen.id, { ...gen.props, ...updated }, send("vaultSecret", longer));
+    assert.equal((await t.adminClients.secrets.getSecret("api-token")).value!.length, 40);
     await dp.delete(gen.id, gen.props);
   });
 
