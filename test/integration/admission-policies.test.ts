@@ -262,17 +262,7 @@ void describe("admission policies (real kube-apiserver)", () => {
   void it("refuses a SecretSync whose Secret labels or annotations are invalid, naming the keys (bound namespace)", async () => {
     const bound = await kube.namespace("vap-bound");
     try {
-      await kube.core.patchNamespace(
-        {
-          name: bound,
-          body: {
-            metadata: {
-              labels: { [identity.policyNamespaceLabel.key]: identity.policyNamespaceLabel.value },
-            },
-          },
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-      );
+      await identity.bindNamespace(bound);
       const policy = identity.policyNames.find((n) => n.endsWith("-secretsync-metadata"))!;
       const cases: Array<[Record<string, unknown>, RegExp]> = [
         [

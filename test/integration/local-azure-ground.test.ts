@@ -14,7 +14,7 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { LOCAL_AZURE_PROVIDERS, localVaultResourceId } from "../../components/local-azure/index.ts";
 import { readLocalEnvironment, type LocalEnvironment } from "../../scripts/local/env.ts";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../../common/vocabulary.ts";
-import { localVaultClientOptions, workloadIdentityCredential } from "../azure-local/sdk.ts";
+import { adminCredential, localVaultClientOptions, workloadIdentityCredential } from "../azure-local/sdk.ts";
 import {
   serializeAsPulumiDoes,
   startDynamicProvider,
@@ -31,6 +31,12 @@ if (!process.env.KEYFLEET_LOCAL_ENV) {
 const env: LocalEnvironment = readLocalEnvironment();
 const SECRETS_USER =
   "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6";
+
+/** The vault's admin client (the stand-in's management identity), to see what the vault holds. */
+function adminSecrets(): SecretClient {
+  const caPem = readFileSync(env.vault.caFile, "utf8");
+  return new SecretClient(env.vault.url, adminCredential(env.identity), localVaultClientOptions(caPem));
+}
 
 describe("local twins on the proving ground grant exactly what Azure's would", () => {
   const suffix = randomBytes(3).toString("hex");
@@ -112,7 +118,10 @@ describe("local twins on the proving ground grant exactly what Azure's would", (
       properties: {},
       generateValueLength: 32,
     });
-    const generated = (secret.props.properties as { value: string }).value;
+    // The generated value lives only in the vault (no output): the workload reads what the vault admin sees.
+    assert.equal((secret.props.properties as { value?: string }).value, undefined);
+    const generated = (await adminSecrets().getSecret(`lag-${suffix}`)).value!;
+    assert.equal(generated.length, 32);
     assert.equal(await readAsWorkload(), generated);
   });
 
@@ -125,13 +134,7 @@ describe("local twins on the proving ground grant exactly what Azure's would", (
 
   void it("destroying the seed leaves nothing in the vault, not even a soft-deleted secret", async () => {
     await remove(secret);
-    const caPem = readFileSync(env.vault.caFile, "utf8");
-    const { adminCredential } = await import("../azure-local/sdk.ts");
-    const admin = new SecretClient(
-      env.vault.url,
-      adminCredential(env.identity),
-      localVaultClientOptions(caPem),
-    );
+    const admin = adminSecrets();
     await assert.rejects(admin.getSecret(String(secret.props.secretName)), { statusCode: 404 });
     await assert.rejects(admin.getDeletedSecret(String(secret.props.secretName)), { statusCode: 404 });
   });

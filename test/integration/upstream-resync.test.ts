@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { openAzure } from "../support/azure.ts";
 import type { DemoAzure } from "../support/azure.ts";
 import { KubeHelper, objectsParameter, waitFor, waitForReason } from "../support/kube.ts";
@@ -77,15 +77,7 @@ void describe("upstream resync scenarios (keyfleet's runtime, real kube-apiserve
       prefix: "kf-resync",
       servedServiceAccounts: [ns, open].map((namespace) => ({ namespace, name: "e2e-sa" })),
     });
-    await kube.core.patchNamespace(
-      {
-        name: ns,
-        body: {
-          metadata: { labels: { [identity.policyNamespaceLabel.key]: identity.policyNamespaceLabel.value } },
-        },
-      },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-    );
+    await identity.bindNamespace(ns);
     rt = await startRuntime({
       env,
       kubeConfig: identity.kubeConfig,

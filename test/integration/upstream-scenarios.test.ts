@@ -96,15 +96,7 @@ void describe("upstream e2e scenarios (keyfleet's runtime, real kube-apiserver)"
       servedServiceAccounts: [ns, open, spcNs].map((namespace) => ({ namespace, name: "e2e-sa" })),
       admission: { deniedSecretTypes: ["example.com/api-credentials"] },
     });
-    await kube.core.patchNamespace(
-      {
-        name: ns,
-        body: {
-          metadata: { labels: { [identity.policyNamespaceLabel.key]: identity.policyNamespaceLabel.value } },
-        },
-      },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-    );
+    await identity.bindNamespace(ns);
     rt = await startRuntime({
       env,
       kubeConfig: identity.kubeConfig,

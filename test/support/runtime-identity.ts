@@ -13,6 +13,7 @@ import { RUNTIME_NAME } from "../../components/sync-runtime/workload.ts";
 import type { KubeHelper } from "./kube.ts";
 import { waitFor } from "./kube.ts";
 import { HASH_KEY_SECRET_NAME } from "../../sync-runtime/hash-key.ts";
+import { SECRET_SYNC } from "../../common/vocabulary.ts";
 
 /** The runtime's identity on the ground. */
 export interface RuntimeIdentity {
@@ -24,6 +25,11 @@ export interface RuntimeIdentity {
   kubeConfig: k8s.KubeConfig;
   /** Label a namespace must carry for the SecretSync policy's binding to apply there. */
   policyNamespaceLabel: { key: string; value: string };
+  /**
+   * Labels `namespace` with {@link policyNamespaceLabel} and waits until the SecretSync policy refuses there (the
+   * apiserver sees a namespace's new labels, and each new policy, a moment after they are stored).
+   */
+  bindNamespace(namespace: string): Promise<void>;
   /** Names of the admission policies (for matching the apiserver's messages). */
   policyNames: string[];
   /** Removes everything cluster-scoped it created, and its namespace. */
@@ -152,6 +158,44 @@ export async function createRuntimeIdentity(
     kubeConfig,
     policyNamespaceLabel,
     policyNames: policies.filter((p) => p.kind === "ValidatingAdmissionPolicy").map((p) => p.metadata.name),
+    async bindNamespace(bound: string) {
+      await kube.core.patchNamespace(
+        {
+          name: bound,
+          body: { metadata: { labels: { [policyNamespaceLabel.key]: policyNamespaceLabel.value } } },
+        },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      );
+      const probe = {
+        apiVersion: `${SECRET_SYNC.group}/${SECRET_SYNC.version}`,
+        kind: SECRET_SYNC.kind,
+        metadata: { name: "policy-probe", namespace: bound },
+        spec: {
+          serviceAccountName: "probe",
+          secretProviderClassName: "probe",
+          secretObject: {
+            type: "Opaque",
+            data: [{ sourcePath: "a", targetKey: "a" }],
+            annotations: { "!probe": "" },
+          },
+        },
+      };
+      await waitFor(
+        `the SecretSync metadata policy to apply in namespace ${bound}`,
+        async () => {
+          try {
+            await objects.create(probe, undefined, "All");
+            return undefined;
+          } catch (error) {
+            return error instanceof k8s.ApiException && /-secretsync-metadata'/.test(String(error.body))
+              ? true
+              : undefined;
+          }
+        },
+        30_000,
+        200,
+      );
+    },
     async cleanup() {
       for (const object of clusterScoped.reverse()) await objects.delete(object).catch(() => {});
       await kube.deleteNamespace(namespace);
