@@ -7,7 +7,8 @@
  * Secret that was neither, and never write a denied type. A second policy refuses every Secret delete by that
  * identity, should RBAC ever grant it (keyfleet never deletes a Secret: the garbage collector removes one with its
  * SecretSync). A third refuses SecretSyncs (from anyone) whose Secret labels or annotations are invalid or use the
- * reserved prefix, for CRDs installed by other engines that lack those checks. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
+ * reserved prefix, for CRDs installed by other engines that lack those checks.
+ * https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
 import { withoutUndefined } from "../../common/objects.ts";
 import { MANAGED_SECRET_LABEL, SECRET_SYNC } from "../../sync-runtime/constants.ts";
@@ -97,6 +98,33 @@ function runtimeUser(inputs: AdmissionPolicyInputs): string {
   return `system:serviceaccount:${sa.namespace}:${sa.name}`;
 }
 
+/** A policy named `<name>-<suffix>` that refuses when it cannot judge (failurePolicy Fail), around `spec` (pure). */
+function policy(
+  inputs: AdmissionPolicyInputs,
+  suffix: string,
+  spec: Record<string, unknown>,
+): AdmissionManifest {
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: `${inputs.name}-${suffix}`, labels: inputs.labels ?? {} },
+    spec: { failurePolicy: "Fail", ...spec },
+  };
+}
+
+/** The match on core Secrets for `operations`. */
+function secretsMatching(operations: string[]): Record<string, unknown> {
+  return { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations, resources: ["secrets"] }] };
+}
+
+/** The match condition that limits a policy to requests made by the runtime's own identity. */
+function madeByTheRuntime(inputs: AdmissionPolicyInputs): { name: string; expression: string } {
+  return {
+    name: "made-by-the-sync-runtime",
+    expression: `request.userInfo.username == ${cel(runtimeUser(inputs))}`,
+  };
+}
+
 /** The ValidatingAdmissionPolicy on the runtime's own Secret writes (pure). */
 export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionManifest {
   const sa = inputs.runtimeServiceAccount;
@@ -105,78 +133,68 @@ export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionMani
   const syncGroup = cel(`${SECRET_SYNC.group}/`);
   const syncKind = cel(SECRET_SYNC.kind);
   const who = `${cel(`${user} may not `)} + request.operation.lowerAscii() + ' Secret ' + request.namespace + '/' + object.metadata.name`;
-  return {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingAdmissionPolicy",
-    metadata: { name: `${inputs.name}-secret-writes`, labels: inputs.labels ?? {} },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: [
-          { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] },
-        ],
+  return policy(inputs, "secret-writes", {
+    matchConstraints: secretsMatching(["CREATE", "UPDATE"]),
+    matchConditions: [
+      madeByTheRuntime(inputs),
+      {
+        // The runtime's own syncHash key (created once in its namespace) is no synced Secret.
+        name: "not-the-hash-key",
+        expression: `!(request.namespace == ${cel(sa.namespace)} && object.metadata.name == ${cel(inputs.hashKeySecretName)})`,
       },
-      matchConditions: [
-        { name: "made-by-the-sync-runtime", expression: `request.userInfo.username == ${cel(user)}` },
-        {
-          // The runtime's own syncHash key (created once in its namespace) is no synced Secret.
-          name: "not-the-hash-key",
-          expression: `!(request.namespace == ${cel(sa.namespace)} && object.metadata.name == ${cel(inputs.hashKeySecretName)})`,
-        },
-      ],
-      variables: [
-        {
-          name: "owners",
-          expression: "has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []",
-        },
-        {
-          name: "ownedBySecretSync",
-          expression:
-            `size(variables.owners) == 1 && variables.owners.all(o, o.kind == ${syncKind} && ` +
-            `o.apiVersion.startsWith(${syncGroup}) && o.name == object.metadata.name && ` +
-            "has(o.controller) && o.controller)",
-        },
-        {
-          name: "labelled",
-          expression: `has(object.metadata.labels) && ${label} in object.metadata.labels`,
-        },
-        {
-          // An existing Secret must already be keyfleet's: labelled, or controlled by its SecretSync.
-          name: "wasManaged",
-          expression:
-            `request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && ${label} in oldObject.metadata.labels) || ` +
-            `(has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(o, ` +
-            `o.kind == ${syncKind} && o.apiVersion.startsWith(${syncGroup}) && o.name == oldObject.metadata.name && has(o.controller) && o.controller))`,
-        },
-        {
-          name: "deniedTypes",
-          expression: `[${deniedSecretTypes(inputs.settings).map(cel).join(", ")}]`,
-        },
-      ],
-      validations: [
-        {
-          expression: "variables.labelled",
-          reason: "Forbidden",
-          messageExpression: `${who} + ': it lacks the label ' + ${label}`,
-        },
-        {
-          expression: "variables.ownedBySecretSync",
-          reason: "Forbidden",
-          messageExpression: `${who} + ': its only ownerReference must be the SecretSync of the same name (controller: true)'`,
-        },
-        {
-          expression: "variables.wasManaged",
-          reason: "Forbidden",
-          messageExpression: `${who} + ': the existing Secret is neither labelled ' + ${label} + ' nor controlled by that SecretSync'`,
-        },
-        {
-          expression: "!(has(object.type) && object.type in variables.deniedTypes)",
-          reason: "Forbidden",
-          messageExpression: `${who} + ': type ' + object.type + ' is on the deny-list'`,
-        },
-      ],
-    },
-  };
+    ],
+    variables: [
+      {
+        name: "owners",
+        expression: "has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []",
+      },
+      {
+        name: "ownedBySecretSync",
+        expression:
+          `size(variables.owners) == 1 && variables.owners.all(o, o.kind == ${syncKind} && ` +
+          `o.apiVersion.startsWith(${syncGroup}) && o.name == object.metadata.name && ` +
+          "has(o.controller) && o.controller)",
+      },
+      {
+        name: "labelled",
+        expression: `has(object.metadata.labels) && ${label} in object.metadata.labels`,
+      },
+      {
+        // An existing Secret must already be keyfleet's: labelled, or controlled by its SecretSync.
+        name: "wasManaged",
+        expression:
+          `request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && ${label} in oldObject.metadata.labels) || ` +
+          `(has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(o, ` +
+          `o.kind == ${syncKind} && o.apiVersion.startsWith(${syncGroup}) && o.name == oldObject.metadata.name && has(o.controller) && o.controller))`,
+      },
+      {
+        name: "deniedTypes",
+        expression: `[${deniedSecretTypes(inputs.settings).map(cel).join(", ")}]`,
+      },
+    ],
+    validations: [
+      {
+        expression: "variables.labelled",
+        reason: "Forbidden",
+        messageExpression: `${who} + ': it lacks the label ' + ${label}`,
+      },
+      {
+        expression: "variables.ownedBySecretSync",
+        reason: "Forbidden",
+        messageExpression: `${who} + ': its only ownerReference must be the SecretSync of the same name (controller: true)'`,
+      },
+      {
+        expression: "variables.wasManaged",
+        reason: "Forbidden",
+        messageExpression: `${who} + ': the existing Secret is neither labelled ' + ${label} + ' nor controlled by that SecretSync'`,
+      },
+      {
+        expression: "!(has(object.type) && object.type in variables.deniedTypes)",
+        reason: "Forbidden",
+        messageExpression: `${who} + ': type ' + object.type + ' is on the deny-list'`,
+      },
+    ],
+  });
 }
 
 /**
@@ -184,32 +202,19 @@ export function secretWritesPolicy(inputs: AdmissionPolicyInputs): AdmissionMani
  * RBAC refuses first; this holds when someone widens that role (e.g. binds `edit`), as upstream's chart does.
  */
 export function secretDeletesPolicy(inputs: AdmissionPolicyInputs): AdmissionManifest {
-  const user = runtimeUser(inputs);
-  return {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingAdmissionPolicy",
-    metadata: { name: `${inputs.name}-secret-deletes`, labels: inputs.labels ?? {} },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: [
-          { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["secrets"] },
-        ],
+  return policy(inputs, "secret-deletes", {
+    matchConstraints: secretsMatching(["DELETE"]),
+    matchConditions: [madeByTheRuntime(inputs)],
+    validations: [
+      {
+        expression: "false",
+        reason: "Forbidden",
+        messageExpression:
+          `${cel(`${runtimeUser(inputs)} may not delete Secret `)} + request.namespace + '/' + request.name + ` +
+          `': keyfleet never deletes a Secret; the garbage collector removes a synced Secret with its SecretSync'`,
       },
-      matchConditions: [
-        { name: "made-by-the-sync-runtime", expression: `request.userInfo.username == ${cel(user)}` },
-      ],
-      validations: [
-        {
-          expression: "false",
-          reason: "Forbidden",
-          messageExpression:
-            `${cel(`${user} may not delete Secret `)} + request.namespace + '/' + request.name + ` +
-            `': keyfleet never deletes a Secret; the garbage collector removes a synced Secret with its SecretSync'`,
-        },
-      ],
-    },
-  };
+    ],
+  });
 }
 
 /** The ValidatingAdmissionPolicy on SecretSyncs' Secret labels and annotations (pure). */
@@ -220,52 +225,46 @@ export function secretSyncMetadataPolicy(inputs: AdmissionPolicyInputs): Admissi
   const badLabels = `variables.labels.filter(k, !(${validKey("k")} && size(variables.labels[k]) <= ${Limit.labelValue} && variables.labels[k].matches('${LABEL_VALUE_SOURCE}')))`;
   const badAnnotations = `variables.annotations.filter(k, !${validKey("k")})`;
   const where = `'SecretSync ' + request.namespace + '/' + object.metadata.name + ': '`;
-  return {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingAdmissionPolicy",
-    metadata: { name: `${inputs.name}-secretsync-metadata`, labels: inputs.labels ?? {} },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: [
-          {
-            apiGroups: [SECRET_SYNC.group],
-            apiVersions: ["*"],
-            operations: ["CREATE", "UPDATE"],
-            resources: [SECRET_SYNC.plural],
-          },
-        ],
-      },
-      variables: [
+  return policy(inputs, "secretsync-metadata", {
+    matchConstraints: {
+      resourceRules: [
         {
-          name: "labels",
-          expression:
-            "has(object.spec.secretObject) && has(object.spec.secretObject.labels) ? object.spec.secretObject.labels : {}",
-        },
-        {
-          name: "annotations",
-          expression:
-            "has(object.spec.secretObject) && has(object.spec.secretObject.annotations) ? object.spec.secretObject.annotations : {}",
-        },
-      ],
-      validations: [
-        {
-          expression: `size(${badLabels}) == 0`,
-          reason: "Invalid",
-          messageExpression:
-            `${where} + 'spec.secretObject.labels: invalid or reserved (${RESERVED_METADATA_PREFIX}) keys or invalid values: ' + ` +
-            `${badLabels}.join(', ')`,
-        },
-        {
-          expression: `size(${badAnnotations}) == 0`,
-          reason: "Invalid",
-          messageExpression:
-            `${where} + 'spec.secretObject.annotations: invalid or reserved (${RESERVED_METADATA_PREFIX}) keys: ' + ` +
-            `${badAnnotations}.join(', ')`,
+          apiGroups: [SECRET_SYNC.group],
+          apiVersions: ["*"],
+          operations: ["CREATE", "UPDATE"],
+          resources: [SECRET_SYNC.plural],
         },
       ],
     },
-  };
+    variables: [
+      {
+        name: "labels",
+        expression:
+          "has(object.spec.secretObject) && has(object.spec.secretObject.labels) ? object.spec.secretObject.labels : {}",
+      },
+      {
+        name: "annotations",
+        expression:
+          "has(object.spec.secretObject) && has(object.spec.secretObject.annotations) ? object.spec.secretObject.annotations : {}",
+      },
+    ],
+    validations: [
+      {
+        expression: `size(${badLabels}) == 0`,
+        reason: "Invalid",
+        messageExpression:
+          `${where} + 'spec.secretObject.labels: invalid or reserved (${RESERVED_METADATA_PREFIX}) keys or invalid values: ' + ` +
+          `${badLabels}.join(', ')`,
+      },
+      {
+        expression: `size(${badAnnotations}) == 0`,
+        reason: "Invalid",
+        messageExpression:
+          `${where} + 'spec.secretObject.annotations: invalid or reserved (${RESERVED_METADATA_PREFIX}) keys: ' + ` +
+          `${badAnnotations}.join(', ')`,
+      },
+    ],
+  });
 }
 
 /** The binding of a policy (pure). */
