@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import type { ConfigProblem } from "./expand.ts";
-import { nounFor } from "../../common/text.ts";
+import { counted, nounFor } from "../../common/text.ts";
 
 /** Formats a zod issue path as `a.b[0].c`. */
 export function formatPath(segments: readonly PropertyKey[]): string {
@@ -44,8 +44,8 @@ export function describeValue(value: unknown): string {
 }
 
 function sizeWord(origin: string, count: number | bigint): string {
-  if (origin === "array" || origin === "set") return `${count} item${count === 1 ? "" : "s"}`;
-  if (origin === "string") return `${count} character${count === 1 ? "" : "s"}`;
+  if (origin === "array" || origin === "set") return counted(Number(count), "item");
+  if (origin === "string") return counted(Number(count), "character");
   return String(count);
 }
 
