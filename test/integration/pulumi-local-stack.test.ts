@@ -10,26 +10,25 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@kubernetes/client-node";
-import { parse, stringify } from "yaml";
-import { evaluatePolicies } from "../../policies/harness/evaluate.ts";
-import { nameOfUrn } from "../../policies/rollout/changeset.ts";
-import { digestFromEngineEvents } from "../../policies/rollout/engine-events.ts";
-import { keyfleetPolicies, PACK_ENFORCEMENT_LEVEL } from "../../policies/pack.ts";
 import { waitFor } from "../support/kube.ts";
 import { readLocalEnvironment } from "../../scripts/local/env.ts";
-import { REPO_ROOT } from "../../scripts/local/paths.ts";
 import { runPulumi, selectLocalStack } from "../../scripts/local/pulumi-run.ts";
-import { loadFleetConfig, stackConfigPath } from "../../stacks/config/load.ts";
-import { captureStack } from "../../stacks/synth/capture.ts";
-import { localInputsFrom } from "../../stacks/runtime-inputs.ts";
+import { loadFleetConfig } from "../../stacks/config/load.ts";
 import { adminCredential, localVaultClients, localVaultUrl } from "../azure-local/sdk.ts";
 import { SecretMonitor, ValueHistory } from "../faults/monitor.ts";
 import { sweep } from "../faults/secrecy.ts";
+import {
+  engineViolations,
+  mockViolations,
+  POLICY_CONFIG,
+  policyPreview,
+  variantStack,
+} from "../support/local-stack-policies.ts";
 
 const env = readLocalEnvironment();
 const kc = new k8s.KubeConfig();
@@ -44,8 +43,6 @@ const vault = localVaultClients(
   readFileSync(env.vault.caFile, "utf8"),
 ).secrets;
 const fleet = loadFleetConfig("local");
-const POLICY_CONFIG = path.join(REPO_ROOT, "policies", "config.local.json");
-const ANALYZER = path.join(REPO_ROOT, "policies", "keyfleet-analyzer");
 const RUNTIME_NS = fleet.syncRuntime.namespace;
 const fingerprint = (value: string | undefined) =>
   value === undefined ? "absent" : createHash("sha256").update(value).digest("hex").slice(0, 12);
@@ -72,73 +69,6 @@ async function secretValue(namespace: string, name: string, key: string): Promis
   const secret = await core.readNamespacedSecret({ namespace, name }).catch(() => undefined);
   const data = secret?.data?.[key];
   return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
-}
-
-/** A copy of the local stack's configuration with one change: a file for `--config-file`, a stacks folder for mocks. */
-function variantStack(
-  name: string,
-  change: (fleetConfig: Record<string, unknown>) => void,
-): { configFile: string; stacksDir: string } {
-  const doc = parse(readFileSync(stackConfigPath("local"), "utf8")) as { config: Record<string, unknown> };
-  change(doc.config["keyfleet:fleet"] as Record<string, unknown>);
-  const stacksDir = path.join(work, name);
-  mkdirSync(stacksDir, { recursive: true });
-  const configFile = path.join(stacksDir, "Pulumi.local.yaml");
-  writeFileSync(configFile, stringify(doc));
-  return { configFile, stacksDir };
-}
-
-/**
- * A rule the engine could not run because a value it reads is not known before the update (e.g. the client id of an
- * identity not created yet): Pulumi's policy SDK reports it as an advisory notice and the rule runs again, with the
- * values, during `up`. Not a violation.
- */
-const NOT_JUDGED_IN_PREVIEW = /^can't run policy '[^']+' from policy pack '[^']+' during preview: /;
-
-/** Violations the real engine reported in its streamed events: sorted `policy|resource name` strings. */
-function engineViolations(stream: string): string[] {
-  const { policyEvents } = digestFromEngineEvents(stream);
-  return [
-    ...new Set(
-      policyEvents
-        .filter((p) => p.enforcementLevel !== "remediate" && !NOT_JUDGED_IN_PREVIEW.test(p.message ?? ""))
-        .map((p) => `${p.policyName}|${p.resourceUrn ? nameOfUrn(p.resourceUrn) : "stack"}`),
-    ),
-  ].sort();
-}
-
-/** `pulumi preview --json` streaming engine events (the only form that carries policy events). */
-function policyPreview(extra: string[], policyConfig = POLICY_CONFIG) {
-  return runPulumi(
-    env,
-    [
-      "preview",
-      "--stack",
-      "local",
-      "--non-interactive",
-      "--json",
-      "--policy-pack",
-      ANALYZER,
-      "--policy-pack-config",
-      policyConfig,
-      ...extra,
-    ],
-    { env: { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } },
-  );
-}
-
-async function mockViolations(stacksDir?: string, policyConfig = POLICY_CONFIG): Promise<string[]> {
-  const resources = await captureStack("local", {
-    local: localInputsFrom(env),
-    runtimeBundle: "stub",
-    ...(stacksDir ? { stacksDir } : {}),
-  });
-  const violations = await evaluatePolicies(resources, {
-    policies: keyfleetPolicies,
-    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-    config: JSON.parse(readFileSync(policyConfig, "utf8")),
-  });
-  return [...new Set(violations.map((v) => `${v.policyName}|${v.resourceName ?? "stack"}`))].sort();
 }
 
 void describe("the local stack under the real Pulumi engine", () => {
@@ -284,28 +214,28 @@ void describe("the local stack under the real Pulumi engine", () => {
   });
 
   void it("CrossGuard judges the real graph as npm run policy:check does: local passes", async () => {
-    const preview = await policyPreview([]);
+    const preview = await policyPreview(env, []);
     assert.equal(
       preview.code,
       0,
       `policy preview of local failed:\n${preview.stdout.slice(-3000)}\n${preview.stderr.slice(-2000)}`,
     );
-    assert.deepEqual(engineViolations(preview.stdout), await mockViolations());
+    assert.deepEqual(engineViolations(preview.stdout), await mockViolations(env));
   });
 
   void it("a copy polling below the pack's minimum is stopped by the rule, and the mocks agree", async () => {
     // 1 s is below what the fleet configuration accepts: the program refuses it before any policy runs.
-    const tooFast = variantStack("poll-1s", (config) => {
+    const tooFast = variantStack(work, "poll-1s", (config) => {
       (config.engines as Record<string, Record<string, unknown>>).bundled!.rotationPollInterval = "1s";
     });
-    const refused = await policyPreview(["--config-file", tooFast.configFile]);
+    const refused = await policyPreview(env, ["--config-file", tooFast.configFile]);
     assert.notEqual(refused.code, 0);
     assert.match(
       `${refused.stdout}\n${refused.stderr}`,
       /keyfleet:fleet\.engines\.bundled\.rotationPollInterval: out of range: 1s = 1s; allowed 5s to 86400s/,
     );
     // 5 s is valid configuration, but this pack's configuration asks for at least 10 s.
-    const variant = variantStack("poll-5s", (config) => {
+    const variant = variantStack(work, "poll-5s", (config) => {
       (config.engines as Record<string, Record<string, unknown>>).bundled!.rotationPollInterval = "5s";
     });
     const policyConfig = path.join(variant.stacksDir, "policy-config.json");
@@ -313,18 +243,18 @@ void describe("the local stack under the real Pulumi engine", () => {
       policyConfig,
       JSON.stringify({ "keyfleet-poll-interval-bounds": { minPollIntervalSeconds: 10 } }),
     );
-    const preview = await policyPreview(["--config-file", variant.configFile], policyConfig);
+    const preview = await policyPreview(env, ["--config-file", variant.configFile], policyConfig);
     assert.notEqual(preview.code, 0, "a mandatory violation fails the preview");
     const engine = engineViolations(preview.stdout);
     assert.ok(
       engine.some((v) => v.startsWith("keyfleet-poll-interval-bounds|")),
       `violations: ${engine.join(", ") || "none"}\n${preview.stderr.slice(-2000)}`,
     );
-    assert.deepEqual(engine, await mockViolations(variant.stacksDir, policyConfig));
+    assert.deepEqual(engine, await mockViolations(env, variant.stacksDir, policyConfig));
   });
 
   void it("a copy whose jitter is too small for its vault's limit is stopped by the rule, and the mocks agree", async () => {
-    const variant = variantStack("no-jitter", (config) => {
+    const variant = variantStack(work, "no-jitter", (config) => {
       (config.engines as Record<string, Record<string, unknown>>).bundled!.jitterSeconds = 0;
     });
     // The ground's vault is given a small read limit: three secrets read at the same instant exceed it.
@@ -336,14 +266,14 @@ void describe("the local stack under the real Pulumi engine", () => {
         "keyfleet-jitter-sufficient": { vaultLimitPer10s: 8 },
       }),
     );
-    const preview = await policyPreview(["--config-file", variant.configFile], policyConfig);
+    const preview = await policyPreview(env, ["--config-file", variant.configFile], policyConfig);
     assert.notEqual(preview.code, 0, "a mandatory violation fails the preview");
     const engine = engineViolations(preview.stdout);
     assert.ok(
       engine.some((v) => v.startsWith("keyfleet-jitter-sufficient|")),
       engine.join(", "),
     );
-    assert.deepEqual(engine, await mockViolations(variant.stacksDir, policyConfig));
+    assert.deepEqual(engine, await mockViolations(env, variant.stacksDir, policyConfig));
   });
 
   void it("destroy removes everything and the garbage collector takes the Secrets", async () => {
@@ -371,7 +301,7 @@ void describe("the local stack under the real Pulumi engine", () => {
 
   void it("a runtime that cannot become ready fails up within its ready timeout, saying why", async () => {
     // An image the node does not have and no registry can serve (the node reaches none): the pods never start.
-    const variant = variantStack("unready-runtime", (config) => {
+    const variant = variantStack(work, "unready-runtime", (config) => {
       Object.assign(config.syncRuntime as Record<string, unknown>, {
         delivery: "image",
         image: "keyfleet.local/absent:0",
